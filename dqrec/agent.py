@@ -1,0 +1,162 @@
+"""The DQN agent: an online Q-network, a target network, and one ``tf.function`` train step.
+
+It works on any environment with a discrete action space and an array observation: the
+shop (with a history encoder) or, say, CartPole (with the ``"mlp"`` encoder). The agent
+holds state (networks, optimizer, step counter); the math lives in pure functions:
+``dqrec.targets.td_targets`` for the target and ``huber`` below for the loss.
+
+One gradient step on a batch ``(s, a, r, s', terminated)``:
+
+    y      = td_targets(r, terminated, Q_target(s', .), gamma, Q_online(s', .) if Double DQN)
+    loss   = mean_i huber(y_i - Q_online(s_i, a_i))
+    theta <- Adam(theta, clip_by_global_norm(grad loss))
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dqrec.exploration import epsilon_greedy
+from dqrec.networks import build_q_network
+from dqrec.targets import td_targets
+
+
+def huber(errors, delta):
+    """Huber loss per element: ``e^2 / 2`` for ``|e| <= delta``, ``delta (|e| - delta / 2)`` beyond.
+
+    Large TD errors (early in training, or after a lucky purchase) then pull with a bounded
+    gradient instead of a squared one (Mnih et al. 2015 clip the error for the same reason).
+    """
+    abs_errors = tf.abs(errors)
+    quadratic = tf.minimum(abs_errors, delta)
+    return 0.5 * quadratic**2 + delta * (abs_errors - quadratic)
+
+
+class DQNAgent:
+    """Deep Q-learning with a target network, Double DQN and Huber loss."""
+
+    def __init__(self, obs_dim, num_actions, agent_config, network_config, history_len=0,
+                 num_items=0, metadata=None):
+        self.config = agent_config
+        self.num_actions = num_actions
+        args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
+        self.online = build_q_network(*args)
+        self.target = build_q_network(*args)
+        self.target.set_weights(self.online.get_weights())
+        self.optimizer = keras.optimizers.Adam(
+            learning_rate=agent_config.lr, global_clipnorm=agent_config.grad_clip_norm
+        )
+        self.optimizer.build(self.online.trainable_variables)
+        # Counts gradient steps; a variable so the compiled loop can time target updates.
+        self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        obs_spec = tf.TensorSpec((None, obs_dim), tf.float32)
+        # Fixed signatures: calls with new batch sizes or step counts never retrace.
+        self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
+        # Traced once per number of steps K (a fixed config value), with the K steps unrolled.
+        self._train_fn = tf.function(self._train_steps)
+        self._train_fns = {}
+
+    @property
+    def gradient_steps(self) -> int:
+        return int(self.step_counter.numpy())
+
+    # ---- acting -----------------------------------------------------------------------
+    def _q_values(self, obs):
+        return self.online(obs)  # (batch, num_actions)
+
+    def q_values(self, obs) -> np.ndarray:
+        """``(batch, num_actions)`` Q-values of the online network."""
+        return self._q_fn(tf.convert_to_tensor(obs, tf.float32)).numpy()
+
+    def act(self, obs, env=None, epsilon=0.0, rng=None) -> np.ndarray:
+        """Epsilon-greedy actions, ``(batch,)``; greedy when ``epsilon`` is 0."""
+        q_values = self.q_values(obs)
+        if epsilon == 0.0:
+            return np.argmax(q_values, axis=1).astype(np.int64)
+        return epsilon_greedy(q_values, epsilon, rng)
+
+    # ---- learning ---------------------------------------------------------------------
+    def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
+        cfg = self.config
+        next_q_target = self.target(next_obs)  # (batch, num_actions)
+        next_q_online = self.online(next_obs) if cfg.double_dqn else None
+        targets = td_targets(rewards, terminated, next_q_target, cfg.gamma, next_q_online)
+        with tf.GradientTape() as tape:
+            q_values = self.online(obs)  # (batch, num_actions)
+            q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
+            loss = tf.reduce_mean(huber(targets - q_taken, cfg.huber_delta))
+        grads = tape.gradient(loss, self.online.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables))
+        self.step_counter.assign_add(1)
+        self._update_target()
+        return loss, tf.reduce_mean(q_taken)
+
+    def _update_target(self):
+        cfg = self.config
+        if cfg.target_update == "polyak":
+            for target_var, online_var in zip(self.target.weights, self.online.weights):
+                target_var.assign(cfg.tau * online_var + (1.0 - cfg.tau) * target_var)
+        elif self.step_counter % cfg.target_period == 0:
+            for target_var, online_var in zip(self.target.weights, self.online.weights):
+                target_var.assign(online_var)
+
+    def _train_steps(self, obs, actions, rewards, next_obs, terminated):
+        # K gradient steps in one compiled call: a TensorFlow function call costs about as
+        # much as a whole small gradient step on a CPU, so looping in Python would halve speed.
+        losses, mean_qs = [], []
+        for k in range(actions.shape[0]):  # unrolled when traced: one graph for all K steps
+            loss, mean_q = self._gradient_step(
+                obs[k], actions[k], rewards[k], next_obs[k], terminated[k]
+            )
+            losses.append(loss)
+            mean_qs.append(mean_q)
+        return tf.stack(losses), tf.stack(mean_qs)
+
+    def train_steps(self, batch) -> dict:
+        """Gradient steps on a stacked batch: every field of ``batch`` has leading dims
+        ``(num_steps, batch_size)`` (see ``ReplayBuffer.sample_many``). After each step the
+        target network is updated (Polyak) or copied every ``target_period`` steps (hard).
+        Returns the mean loss and mean Q of the taken actions over the steps."""
+        num_steps, batch_size = batch.actions.shape
+        obs_dim = batch.obs.shape[-1]
+        signature = (num_steps, batch_size, obs_dim)
+        if signature not in self._train_fns:  # one compiled graph per (K, batch) shape
+            self._train_fns[signature] = self._train_fn.get_concrete_function(
+                tf.TensorSpec(signature, tf.float32), tf.TensorSpec(signature[:2], tf.int32),
+                tf.TensorSpec(signature[:2], tf.float32), tf.TensorSpec(signature, tf.float32),
+                tf.TensorSpec(signature[:2], tf.float32))
+        losses, mean_qs = self._train_fns[signature](
+            tf.constant(batch.obs), tf.constant(batch.actions), tf.constant(batch.rewards),
+            tf.constant(batch.next_obs), tf.constant(batch.terminated)
+        )
+        return {"loss": float(tf.reduce_mean(losses)), "mean_q": float(tf.reduce_mean(mean_qs))}
+
+    def train_step(self, batch) -> dict:
+        """One gradient step on a ``dqrec.replay.Batch`` (fields with leading dim ``batch``)."""
+        return self.train_steps(type(batch)(*(np.expand_dims(x, 0) for x in batch)))
+
+    def sync_target(self) -> None:
+        """Hard update: copy the online weights into the target network."""
+        self.target.set_weights(self.online.get_weights())
+
+    # ---- state for checkpoints ----------------------------------------------------------
+    def get_state(self) -> dict:
+        state = {f"online/{i}": w for i, w in enumerate(self.online.get_weights())}
+        state.update({f"target/{i}": w for i, w in enumerate(self.target.get_weights())})
+        state.update({f"optimizer/{i}": v.numpy() for i, v in enumerate(self.optimizer.variables)})
+        state["gradient_steps"] = np.int64(self.gradient_steps)
+        return state
+
+    def set_state(self, state: dict) -> None:
+        def group(prefix):
+            keys = sorted((k for k in state if k.startswith(prefix)), key=lambda k: int(k[len(prefix):]))
+            return [state[k] for k in keys]
+
+        online, target, opt = group("online/"), group("target/"), group("optimizer/")
+        if len(online) != len(self.online.weights) or len(opt) != len(self.optimizer.variables):
+            raise ValueError("checkpoint does not match this network's architecture")
+        self.online.set_weights(online)
+        self.target.set_weights(target)
+        for variable, value in zip(self.optimizer.variables, opt):
+            variable.assign(value)
+        self.step_counter.assign(int(state["gradient_steps"]))

@@ -1,0 +1,191 @@
+"""Frozen, validated configuration dataclasses for networks, agents and training runs.
+
+Every field has a one-line comment with its meaning and units. Each ``__post_init__``
+checks every field and raises ``ConfigError`` naming the field, the bad value and what is
+allowed, so a typo fails at once with a clear message instead of deep inside a run.
+(The simulator's own ``ShopConfig`` lives beside the simulator in ``dqrec.env``.)
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range; the message names the field, value and range."""
+
+
+def check_int(obj, name, low, high=None):
+    """Raise ``ConfigError`` unless ``obj.name`` is an int in ``[low, high]``."""
+    value = getattr(obj, name)
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    ok = ok and value >= low and (high is None or value <= high)
+    if not ok:
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ConfigError(f"{type(obj).__name__}.{name} must be an int {allowed}, got {value!r}")
+
+
+def check_float(obj, name, low, high, low_open=False):
+    """Raise ``ConfigError`` unless ``obj.name`` is a real number in ``[low, high]``."""
+    value = getattr(obj, name)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    ok = ok and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        bracket = "(" if low_open else "["
+        raise ConfigError(
+            f"{type(obj).__name__}.{name} must be a number in {bracket}{low}, {high}], got {value!r}"
+        )
+
+
+def check_choice(obj, name, choices):
+    value = getattr(obj, name)
+    if value not in choices:
+        raise ConfigError(f"{type(obj).__name__}.{name} must be one of {choices}, got {value!r}")
+
+
+def check_bool(obj, name):
+    value = getattr(obj, name)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{type(obj).__name__}.{name} must be True or False, got {value!r}")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Architecture of the Q-network (see ``dqrec.networks``)."""
+
+    encoder: str = "pooled"  # history encoder: "pooled", "gru", or "mlp" (raw observation)
+    embedding_dim: int = 32  # width of item, feedback and pair embeddings
+    hidden_units: tuple[int, ...] = (128,)  # widths of the ReLU layers after the encoder
+    dueling: bool = False  # use the dueling head V(s) + A(s, a) - mean A
+
+    def __post_init__(self):
+        check_choice(self, "encoder", ("pooled", "gru", "mlp"))
+        check_int(self, "embedding_dim", 1, 4096)
+        units = self.hidden_units
+        if not isinstance(units, tuple | list) or not all(
+            isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= 65536 for u in units
+        ):
+            raise ConfigError(
+                f"NetworkConfig.hidden_units must be a tuple of ints in [1, 65536], got {units!r}"
+            )
+        object.__setattr__(self, "hidden_units", tuple(units))
+        check_bool(self, "dueling")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """How the DQN agent learns (see ``dqrec.agent``)."""
+
+    gamma: float = 0.9  # discount factor; 0 gives the myopic baseline
+    lr: float = 1e-3  # Adam learning rate
+    batch_size: int = 256  # transitions per gradient step
+    double_dqn: bool = True  # online network picks a*, target network values it
+    target_update: str = "hard"  # "hard": copy every target_period steps; "polyak": soft
+    target_period: int = 500  # gradient steps between hard copies of the online network
+    tau: float = 0.01  # Polyak rate: target <- tau * online + (1 - tau) * target, per step
+    huber_delta: float = 1.0  # Huber loss is quadratic for |TD error| <= delta, linear beyond
+    grad_clip_norm: float = 10.0  # clip the global gradient norm to this value
+
+    def __post_init__(self):
+        check_float(self, "gamma", 0.0, 1.0)
+        check_float(self, "lr", 0.0, 1.0, low_open=True)
+        check_int(self, "batch_size", 1, 1_000_000)
+        check_bool(self, "double_dqn")
+        check_choice(self, "target_update", ("hard", "polyak"))
+        check_int(self, "target_period", 1)
+        check_float(self, "tau", 0.0, 1.0, low_open=True)
+        check_float(self, "huber_delta", 0.0, 1e9, low_open=True)
+        check_float(self, "grad_clip_norm", 0.0, 1e9, low_open=True)
+
+
+def _default_shop():
+    from dqrec.env import ShopConfig
+
+    return ShopConfig()
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Step counts are environment steps (one shopper, one recommendation)."""
+
+    shop: object = field(default_factory=_default_shop)  # dqrec.env.ShopConfig of the simulator
+    network: NetworkConfig = field(default_factory=NetworkConfig)  # Q-network architecture
+    agent: AgentConfig = field(default_factory=AgentConfig)  # learning hyperparameters
+    env_id: str | None = None  # a Gymnasium id to train on instead of the shop (e.g. "CartPole-v1")
+    seed: int = 0  # seeds the network, exploration, replay sampling and the training shoppers
+    num_envs: int = 32  # shoppers stepped in parallel
+    total_steps: int = 60_000  # environment steps of training
+    learning_starts: int = 2_000  # environment steps collected before the first update
+    train_every: int = 32  # environment steps between gradient updates
+    gradient_steps: int = 4  # gradient steps per update (replay ratio = this * batch / train_every)
+    replay_capacity: int = 50_000  # transitions kept in the replay buffer
+    epsilon_start: float = 1.0  # exploration at the start
+    epsilon_end: float = 0.05  # exploration after the decay
+    epsilon_decay_steps: int = 30_000  # environment steps of linear decay
+    eval_every: int = 10_000  # environment steps between evaluations (0: only at the end)
+    num_eval_shoppers: int = 500  # fixed evaluation shoppers (episodes for Gymnasium envs)
+    eval_seed: int = 1_000_003  # seed of the evaluation shoppers, disjoint from training
+    checkpoint_dir: str | None = None  # where checkpoints go; None: no checkpoints
+    checkpoint_every: int = 20_000  # environment steps between checkpoints
+    keep_checkpoints: int = 2  # newest checkpoints kept on disk
+    tensorboard_dir: str | None = None  # write TensorBoard summaries here when set
+    progress: bool = False  # show a progress bar
+
+    def __post_init__(self):
+        from dqrec.env import ShopConfig
+
+        if not isinstance(self.shop, ShopConfig):
+            raise ConfigError(f"TrainConfig.shop must be a ShopConfig, got {self.shop!r}")
+        for name, kind in (("network", NetworkConfig), ("agent", AgentConfig)):
+            if not isinstance(getattr(self, name), kind):
+                raise ConfigError(
+                    f"TrainConfig.{name} must be a {kind.__name__}, got {getattr(self, name)!r}"
+                )
+        if self.env_id is not None and not (isinstance(self.env_id, str) and self.env_id):
+            raise ConfigError(f"TrainConfig.env_id must be None or a non-empty str, got {self.env_id!r}")
+        check_int(self, "seed", 0, 2**31 - 1)
+        check_int(self, "num_envs", 1, 65_536)
+        check_int(self, "total_steps", 1)
+        check_int(self, "learning_starts", 0)
+        check_int(self, "train_every", 1)
+        check_int(self, "gradient_steps", 0)
+        check_int(self, "replay_capacity", 1)
+        check_float(self, "epsilon_start", 0.0, 1.0)
+        check_float(self, "epsilon_end", 0.0, 1.0)
+        check_int(self, "epsilon_decay_steps", 0)
+        check_int(self, "eval_every", 0)
+        check_int(self, "num_eval_shoppers", 1)
+        check_int(self, "eval_seed", 0, 2**31 - 1)
+        check_int(self, "checkpoint_every", 1)
+        check_int(self, "keep_checkpoints", 1)
+        check_bool(self, "progress")
+        for name in ("checkpoint_dir", "tensorboard_dir"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and value):
+                raise ConfigError(f"TrainConfig.{name} must be None or a path, got {value!r}")
+        if self.learning_starts > self.replay_capacity:
+            raise ConfigError(
+                f"TrainConfig.learning_starts ({self.learning_starts}) must be <= "
+                f"replay_capacity ({self.replay_capacity})"
+            )
+
+    def replace(self, **changes):
+        """A copy with some fields changed (and validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def to_dict(config) -> dict:
+    """A JSON-ready dict of a (nested) config dataclass."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(data: dict) -> "TrainConfig":
+    """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated)."""
+    from dqrec.env import ShopConfig
+
+    data = dict(data)
+    shop = ShopConfig(**data.pop("shop"))
+    network = dict(data.pop("network"))
+    network["hidden_units"] = tuple(network["hidden_units"])
+    return TrainConfig(
+        shop=shop, network=NetworkConfig(**network), agent=AgentConfig(**data.pop("agent")), **data
+    )

@@ -1,0 +1,133 @@
+"""Files on disk: training checkpoints and saved Q-networks, written atomically.
+
+Every file is first written under a temporary name in the same folder and then moved into
+place with ``os.replace``, which is atomic on POSIX file systems: after a crash there is
+either the old file or the new one, never a half-written one. Reading checks what it reads
+and raises one clear error (``CheckpointError``, ``ModelFileError``) naming the file.
+
+A checkpoint is a NumPy ``.npz`` archive: named arrays (network and optimizer weights, the
+replay buffer, the simulator's state) plus a JSON metadata record (counters, the run's
+config, the random generator's state, the history so far).
+"""
+
+import json
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+_CKPT_RE = re.compile(r"^ckpt-(\d{12})\.npz$")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, truncated, corrupt or from another run."""
+
+
+class ModelFileError(RuntimeError):
+    """A saved model is missing, corrupt, or not a dqrec Q-network."""
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then move ``tmp_path`` onto ``path`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_checkpoint(directory, step: int, arrays: dict, meta: dict, keep: int = 2) -> Path:
+    """Write ``ckpt-<step>.npz`` into ``directory`` and keep only the newest ``keep``."""
+    directory = Path(directory)
+    path = directory / f"ckpt-{step:012d}.npz"
+    record = json.dumps({"format_version": FORMAT_VERSION, **meta})
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            np.savez(f, __meta__=np.array(record), **arrays)
+
+    _atomic_write(path, write)
+    for old in list_checkpoints(directory)[:-keep]:
+        old.unlink()
+    return path
+
+
+def list_checkpoints(directory) -> list[Path]:
+    """Checkpoint files in ``directory``, oldest first."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if _CKPT_RE.match(p.name))
+
+
+def latest_checkpoint(directory) -> Path | None:
+    found = list_checkpoints(directory)
+    return found[-1] if found else None
+
+
+def load_checkpoint(path) -> tuple[dict, dict]:
+    """Read a checkpoint: ``(arrays, meta)``; a ``CheckpointError`` names what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(
+            f"checkpoint {path} is truncated or corrupt ({type(exc).__name__}: {exc})"
+        ) from None
+    if "__meta__" not in arrays:
+        raise CheckpointError(f"checkpoint {path} has no metadata record: not a dqrec checkpoint")
+    try:
+        meta = json.loads(str(arrays.pop("__meta__")))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"checkpoint {path} has a corrupt metadata record ({exc})") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {path} has format version {meta.get('format_version')!r}, "
+            f"expected {FORMAT_VERSION}"
+        )
+    return arrays, meta
+
+
+def save_model(model, path, overwrite: bool = False) -> Path:
+    """Save a Keras model to ``path`` (a ``.keras`` file) atomically."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelFileError(f"model path {path} must end in .keras")
+    if path.exists() and not overwrite:
+        raise ModelFileError(f"model file {path} already exists (pass overwrite=True to replace it)")
+    _atomic_write(path, lambda tmp: model.save(tmp))
+    return path
+
+
+def load_model(path):
+    """Load a Q-network saved by ``save_model``, in Keras safe mode (no pickled code runs)."""
+    import keras
+
+    import dqrec.networks  # noqa: F401  (registers QNetwork with Keras)
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"model file {path} is truncated or not a Keras .keras archive")
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras raises many types; report one clear line
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFileError(f"model file {path} could not be loaded: {first_line}") from None
+    if not isinstance(model, dqrec.networks.QNetwork):
+        raise ModelFileError(f"model file {path} holds a {type(model).__name__}, not a QNetwork")
+    return model

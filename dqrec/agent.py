@@ -35,8 +35,16 @@ def huber(errors, delta):
 class DQNAgent:
     """Deep Q-learning with a target network, Double DQN and Huber loss."""
 
-    def __init__(self, obs_dim, num_actions, agent_config, network_config, history_len=0,
-                 num_items=0, metadata=None):
+    def __init__(
+        self,
+        obs_dim,
+        num_actions,
+        agent_config,
+        network_config,
+        history_len=0,
+        num_items=0,
+        metadata=None,
+    ):
         self.config = agent_config
         self.num_actions = num_actions
         args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
@@ -53,7 +61,7 @@ class DQNAgent:
         # Fixed signatures: calls with new batch sizes or step counts never retrace.
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
         # Traced once per number of steps K (a fixed config value), with the K steps unrolled.
-        self._train_fn = tf.function(self._train_steps)
+        self._train_fn = tf.function(self._train_steps, jit_compile=True)
         self._train_fns = {}
 
     @property
@@ -122,12 +130,18 @@ class DQNAgent:
         signature = (num_steps, batch_size, obs_dim)
         if signature not in self._train_fns:  # one compiled graph per (K, batch) shape
             self._train_fns[signature] = self._train_fn.get_concrete_function(
-                tf.TensorSpec(signature, tf.float32), tf.TensorSpec(signature[:2], tf.int32),
-                tf.TensorSpec(signature[:2], tf.float32), tf.TensorSpec(signature, tf.float32),
-                tf.TensorSpec(signature[:2], tf.float32))
+                tf.TensorSpec(signature, tf.float32),
+                tf.TensorSpec(signature[:2], tf.int32),
+                tf.TensorSpec(signature[:2], tf.float32),
+                tf.TensorSpec(signature, tf.float32),
+                tf.TensorSpec(signature[:2], tf.float32),
+            )
         losses, mean_qs = self._train_fns[signature](
-            tf.constant(batch.obs), tf.constant(batch.actions), tf.constant(batch.rewards),
-            tf.constant(batch.next_obs), tf.constant(batch.terminated)
+            tf.constant(batch.obs),
+            tf.constant(batch.actions),
+            tf.constant(batch.rewards),
+            tf.constant(batch.next_obs),
+            tf.constant(batch.terminated),
         )
         return {"loss": float(tf.reduce_mean(losses)), "mean_q": float(tf.reduce_mean(mean_qs))}
 
@@ -149,7 +163,9 @@ class DQNAgent:
 
     def set_state(self, state: dict) -> None:
         def group(prefix):
-            keys = sorted((k for k in state if k.startswith(prefix)), key=lambda k: int(k[len(prefix):]))
+            keys = sorted(
+                (k for k in state if k.startswith(prefix)), key=lambda k: int(k[len(prefix) :])
+            )
             return [state[k] for k in keys]
 
         online, target, opt = group("online/"), group("target/"), group("optimizer/")

@@ -107,7 +107,9 @@ def save_model(model, path, overwrite: bool = False) -> Path:
     if path.suffix != ".keras":
         raise ModelFileError(f"model path {path} must end in .keras")
     if path.exists() and not overwrite:
-        raise ModelFileError(f"model file {path} already exists (pass overwrite=True to replace it)")
+        raise ModelFileError(
+            f"model file {path} already exists (pass overwrite=True to replace it)"
+        )
     _atomic_write(path, lambda tmp: model.save(tmp))
     return path
 

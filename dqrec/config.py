@@ -141,7 +141,9 @@ class TrainConfig:
                     f"TrainConfig.{name} must be a {kind.__name__}, got {getattr(self, name)!r}"
                 )
         if self.env_id is not None and not (isinstance(self.env_id, str) and self.env_id):
-            raise ConfigError(f"TrainConfig.env_id must be None or a non-empty str, got {self.env_id!r}")
+            raise ConfigError(
+                f"TrainConfig.env_id must be None or a non-empty str, got {self.env_id!r}"
+            )
         check_int(self, "seed", 0, 2**31 - 1)
         check_int(self, "num_envs", 1, 65_536)
         check_int(self, "total_steps", 1)

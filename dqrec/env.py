@@ -50,7 +50,8 @@ from dqrec.shop_config import NUM_SESSION_FEATURES, ShopConfig
 
 __all__ = [
     "CLICK", "NUM_SESSION_FEATURES", "PAD_FEEDBACK", "PURCHASE", "SKIP", "Catalogue",
-    "ShopConfig", "ShopEnv", "VecShopEnv", "observation_bounds", "split_observation",
+    "ShopConfig", "ShopEnv", "VecShopEnv", "observation_bounds", "observation_from_history",
+    "split_observation",
 ]  # fmt: skip
 
 PAD_FEEDBACK, SKIP, CLICK, PURCHASE = 0, 1, 2, 3  # feedback codes in the observation
@@ -75,6 +76,40 @@ def observation_bounds(config: ShopConfig) -> tuple[np.ndarray, np.ndarray]:
         np.ones(NUM_SESSION_FEATURES),  # session features are fractions
     ]).astype(np.float32)  # fmt: skip
     return np.zeros_like(high), high
+
+
+def observation_from_history(config: ShopConfig, items, feedback) -> np.ndarray:
+    """The observation ``(obs_dim,)`` of a shopper whose session so far is ``items`` (oldest
+    first) with ``feedback`` codes (SKIP, CLICK or PURCHASE): what ``ShopEnv`` would show.
+
+    Used to score a real shopper's history with a trained Q-network (``dqrec recommend``).
+    """
+    items, feedback = [int(i) for i in items], [int(f) for f in feedback]
+    if len(items) != len(feedback):
+        raise ValueError(f"{len(items)} items but {len(feedback)} feedback codes")
+    for item in items:
+        if not 0 <= item < config.num_items:
+            raise ValueError(f"item id {item} is not in [0, {config.num_items - 1}]")
+    for code in feedback:
+        if code not in (SKIP, CLICK, PURCHASE):
+            raise ValueError(f"feedback code {code} is not one of {SKIP}, {CLICK}, {PURCHASE}")
+    h, steps = config.history_len, max(len(items), 1)
+    skips_in_row = 0
+    for code in reversed(feedback):
+        if code != SKIP:
+            break
+        skips_in_row += 1
+    recent = items[-h:] if items else []
+    recent_feedback = feedback[-h:] if feedback else []
+    padding = h - len(recent)
+    features = [
+        min(len(items), config.max_steps) / config.max_steps,
+        sum(code >= CLICK for code in feedback) / steps,
+        sum(code == PURCHASE for code in feedback) / steps,
+        min(skips_in_row, h) / h,
+    ]
+    row = [config.num_items] * padding + recent + [PAD_FEEDBACK] * padding + recent_feedback
+    return np.array(row + features, dtype=np.float32)
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:

@@ -19,7 +19,9 @@ class LinearSchedule:
     duration: int = 10_000
 
     def __call__(self, step: int) -> float:
-        fraction = min(max(step, 0) / max(self.duration, 1), 1.0)
+        if step >= self.duration:
+            return self.end
+        fraction = max(step, 0) / max(self.duration, 1)
         return self.start + fraction * (self.end - self.start)
 
 

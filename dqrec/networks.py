@@ -3,8 +3,9 @@
 Three encoders turn an observation into a state vector ``h``:
 
 * ``"mlp"``: the raw observation vector (any Gymnasium env with an array observation).
-* ``"pooled"``: the shop's history of ``history_len`` (item, feedback) pairs. Each pair is
-  embedded, ``e_t = relu(W [E_item[i_t]; E_fb[f_t]] + b)``; the encoder concatenates the
+* ``"pooled"``: the shop's history of ``history_len`` (item, feedback) pairs. Each pair has
+  its own learned embedding ``e_t = E[i_t, f_t]`` (a clicked item and a skipped item mean
+  different things about the shopper); the encoder concatenates the
   masked mean ``(1/|T|) sum_t e_t`` (what the shopper reacted to) with the most recent
   ``e_H`` (where the session is now) and the session features.
 * ``"gru"``: the same pair embeddings read in order by a GRU (Hidasi et al. 2016), whose
@@ -56,10 +57,11 @@ class QNetwork(keras.Model):
         self.num_items = int(num_items)
         self.metadata = dict(metadata or {})
         if encoder != "mlp":
-            # id num_items is the padding item; its embedding is learned but always masked out
-            self.item_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
-            self.feedback_embedding = keras.layers.Embedding(NUM_FEEDBACK_CODES, embedding_dim)
-            self.pair_layer = keras.layers.Dense(embedding_dim, activation="relu")
+            # One embedding per (item, feedback) pair: row item * 4 + feedback. Padding pairs
+            # (id num_items, feedback 0) have rows too, but are always masked out.
+            self.pair_embedding = keras.layers.Embedding(
+                (num_items + 1) * NUM_FEEDBACK_CODES, embedding_dim
+            )
             if encoder == "gru":
                 self.gru = keras.layers.GRU(embedding_dim)
         self.hidden_layers = [keras.layers.Dense(u, activation="relu") for u in self.hidden_units]
@@ -77,8 +79,7 @@ class QNetwork(keras.Model):
         item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
         feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
         features = obs[:, 2 * h :]  # (batch, num_session_features)
-        pairs = tf.concat([self.item_embedding(item_ids), self.feedback_embedding(feedback)], -1)
-        tokens = self.pair_layer(pairs)  # (batch, H, E)
+        tokens = self.pair_embedding(item_ids * NUM_FEEDBACK_CODES + feedback)  # (batch, H, E)
         mask = feedback > 0  # (batch, H) True where a real item was shown
         last = tokens[:, -1, :]  # (batch, E) the most recent item is always last
         if self.encoder == "gru":
@@ -121,7 +122,9 @@ class QNetwork(keras.Model):
         }
 
 
-def build_q_network(obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None):
+def build_q_network(
+    obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None
+):
     """Build (and create the weights of) a ``QNetwork`` from a ``NetworkConfig``."""
     model = QNetwork(
         obs_dim=obs_dim,

@@ -285,3 +285,27 @@ def test_reset_without_seed_moves_every_shopper_to_its_next_episode():
     np.testing.assert_allclose(obs[1], scalar_obs, atol=1e-6)
     assert reward == pytest.approx(rewards[1], abs=1e-6)
     assert np.array_equal(vec.reset(seed=21)[0], first)
+
+
+def test_observation_from_history_matches_the_env():
+    from dqrec.env import observation_from_history
+
+    config = ShopConfig(history_len=4)
+    env = ShopEnv(config)
+    obs, _ = env.reset(seed=3)
+    items, feedback = [], []
+    for action in [5, 17, 5, 42, 8, 99, 0]:
+        obs, *_ = env.step(action)
+        items.append(action)
+        feedback.append(int(obs[2 * config.history_len - 1]))  # the newest feedback code
+        np.testing.assert_allclose(observation_from_history(config, items, feedback), obs)
+
+
+def test_observation_from_history_rejects_bad_input():
+    from dqrec.env import observation_from_history
+
+    config = ShopConfig()
+    with pytest.raises(ValueError, match="item id 100"):
+        observation_from_history(config, [100], [1])
+    with pytest.raises(ValueError, match="feedback code 0"):
+        observation_from_history(config, [1], [0])

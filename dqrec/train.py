@@ -1,0 +1,255 @@
+"""The training loop: collect, store, learn, sync, evaluate, checkpoint.
+
+One iteration steps ``num_envs`` environments at once:
+
+    1. epsilon = schedule(env_steps); actions = epsilon_greedy(Q(obs), epsilon)  (a coin each)
+    2. next_obs, r, terminated, truncated = env.step(actions)   (same-step autoreset)
+    3. replay.add(obs, actions, r, final next obs, terminated, truncated)
+    4. every ``train_every`` steps: ``gradient_steps`` updates on replayed mini-batches,
+       each followed by the target-network update (inside ``DQNAgent``)
+    5. every ``eval_every`` steps: greedy evaluation on the fixed evaluation shoppers
+    6. every ``checkpoint_every`` steps: an atomic checkpoint of *everything* that shapes the
+       future (weights, optimizer, replay, simulator state, random generator, counters), so
+       a resumed run continues exactly as the uninterrupted one would have.
+"""
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+
+import gymnasium
+import keras
+import numpy as np
+
+from dqrec import checkpoint as ckpt
+from dqrec.agent import DQNAgent
+from dqrec.config import ConfigError, TrainConfig, to_dict
+from dqrec.env import VecShopEnv
+from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
+from dqrec.exploration import LinearSchedule, epsilon_greedy
+from dqrec.replay import ReplayBuffer
+
+
+@dataclass
+class History:
+    """What happened during training (JSON-ready lists), plus the trained agent."""
+
+    eval_steps: list = field(default_factory=list)  # env steps at each evaluation
+    eval_returns: list = field(default_factory=list)  # mean return of the greedy policy
+    eval_ci: list = field(default_factory=list)  # 95% CI half-width of that mean
+    train_steps: list = field(default_factory=list)  # env steps at each logged update
+    losses: list = field(default_factory=list)  # mean Huber loss of that update
+    mean_q: list = field(default_factory=list)  # mean Q of the taken actions
+    episode_returns: list = field(default_factory=list)  # returns of finished training sessions
+    wall_time: float = 0.0  # seconds spent training (summed over resumed pieces)
+    final_eval: dict = field(default_factory=dict)  # EvalResult of the last evaluation
+    agent: object = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "agent"
+        }
+
+
+class _GymVecEnv:
+    """A Gymnasium vector env with same-step autoreset, returning dense ``final_obs``."""
+
+    def __init__(self, env_id, num_envs, seed):
+        mode = gymnasium.vector.AutoresetMode.SAME_STEP
+        self.env = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
+                                      vector_kwargs={"autoreset_mode": mode})  # fmt: skip
+        self.seed = seed
+        self.single_action_space = self.env.single_action_space
+        self.single_observation_space = self.env.single_observation_space
+
+    def reset(self, seed=None):
+        obs, info = self.env.reset(seed=seed)
+        return np.asarray(obs, np.float32), info
+
+    def step(self, actions):
+        obs, rewards, terminated, truncated, info = self.env.step(actions)
+        obs = np.asarray(obs, np.float32)
+        final_obs = obs.copy()
+        if "_final_obs" in info:
+            for i in np.flatnonzero(info["_final_obs"]):
+                final_obs[i] = info["final_obs"][i]
+        info = {"final_obs": final_obs}
+        return obs, np.asarray(rewards, np.float32), terminated, truncated, info
+
+
+def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
+    """The DQN agent for a run (weights initialised from ``config.seed``)."""
+    keras.utils.set_random_seed(config.seed)
+    shop = config.shop
+    metadata = {"train_config": json.loads(json.dumps(to_dict(config)))}
+    if config.env_id is None:
+        return DQNAgent(obs_dim, num_actions, config.agent, config.network,
+                        history_len=shop.history_len, num_items=shop.num_items,
+                        metadata=metadata)  # fmt: skip
+    if config.network.encoder != "mlp":
+        raise ConfigError(
+            f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
+            f"({config.env_id!r}), got {config.network.encoder!r}"
+        )
+    return DQNAgent(obs_dim, num_actions, config.agent, config.network, metadata=metadata)
+
+
+def _make_env(config: TrainConfig):
+    if config.env_id is None:
+        return VecShopEnv(config.shop, num_envs=config.num_envs, seed=config.seed)
+    try:
+        return _GymVecEnv(config.env_id, config.num_envs, config.seed)
+    except gymnasium.error.Error as exc:
+        raise ConfigError(f"TrainConfig.env_id {config.env_id!r} cannot be made: {exc}") from None
+
+
+def _evaluate(agent, config):
+    if config.env_id is None:
+        return evaluate_policy(agent, config.shop, config.num_eval_shoppers, config.eval_seed)
+    return evaluate_gym_policy(agent, config.env_id, config.num_eval_shoppers, config.eval_seed)
+
+
+def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
+    """Train a DQN agent as ``config`` says and return its ``History`` (with ``.agent``).
+
+    With ``config.checkpoint_dir`` set and ``resume`` true, training continues from the
+    newest checkpoint there, if any, and gives the same numbers as an uninterrupted run.
+    ``callback(env_steps, history)``, if given, is called after every iteration.
+    """
+    if not isinstance(config, TrainConfig):
+        raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
+    if config.env_id is not None and config.checkpoint_dir is not None:
+        raise ConfigError("TrainConfig.checkpoint_dir is supported for the shop only "
+                          f"(env_id must be None, got {config.env_id!r})")  # fmt: skip
+    env = _make_env(config)
+    obs_dim = int(np.prod(env.single_observation_space.shape))
+    num_actions = int(env.single_action_space.n)
+    agent = make_agent(config, obs_dim, num_actions)
+    replay = ReplayBuffer(config.replay_capacity, obs_dim)
+    rng = np.random.default_rng(config.seed)  # exploration coins and replay sampling
+    schedule = LinearSchedule(config.epsilon_start, config.epsilon_end, config.epsilon_decay_steps)
+    history = History(agent=agent)
+    obs, _ = env.reset(seed=config.seed)
+    env_steps = 0
+    episode_returns = np.zeros(config.num_envs)
+
+    latest = ckpt.latest_checkpoint(config.checkpoint_dir) if config.checkpoint_dir else None
+    if resume and latest is not None:
+        env_steps, obs, episode_returns = _restore(latest, config, agent, replay, rng, env, history)
+
+    writer = _summary_writer(config.tensorboard_dir)
+    progress = _progress_bar(config, env_steps)
+    started = time.perf_counter()
+    wall_before = history.wall_time
+    n = config.num_envs
+    while env_steps < config.total_steps:
+        epsilon = schedule(env_steps)
+        actions = epsilon_greedy(agent.q_values(obs), epsilon, rng)  # (num_envs,)
+        next_obs, rewards, terminated, truncated, info = env.step(actions)
+        # store the true last observation of a finished session, not the autoreset one
+        replay.add(obs, actions, rewards, info["final_obs"], terminated, truncated)
+        episode_returns += rewards
+        done = terminated | truncated
+        history.episode_returns.extend(float(g) for g in episode_returns[done])
+        episode_returns[done] = 0.0
+        obs = next_obs
+        before, env_steps = env_steps, env_steps + n
+
+        if env_steps >= config.learning_starts and config.gradient_steps > 0:
+            num_updates = env_steps // config.train_every - before // config.train_every
+            for _ in range(num_updates):
+                batch = replay.sample_many(config.gradient_steps, config.agent.batch_size, rng)
+                stats = agent.train_steps(batch)
+                history.train_steps.append(env_steps)
+                history.losses.append(stats["loss"])
+                history.mean_q.append(stats["mean_q"])
+        if config.eval_every and env_steps // config.eval_every > before // config.eval_every:
+            _record_eval(history, env_steps, _evaluate(agent, config), writer, epsilon)
+        if config.checkpoint_dir and (
+            env_steps // config.checkpoint_every > before // config.checkpoint_every
+        ):
+            history.wall_time = wall_before + time.perf_counter() - started
+            _save(config, env_steps, obs, episode_returns, agent, replay, rng, env, history)
+        progress.update(n)
+        if callback is not None:
+            callback(env_steps, history)
+    progress.close()
+    if not history.eval_steps or history.eval_steps[-1] != env_steps:
+        _record_eval(history, env_steps, _evaluate(agent, config), writer, schedule(env_steps))
+    history.wall_time = wall_before + time.perf_counter() - started
+    return history
+
+
+def _record_eval(history, env_steps, result, writer, epsilon):
+    history.eval_steps.append(env_steps)
+    history.eval_returns.append(result.mean_return)
+    history.eval_ci.append(result.return_ci)
+    history.final_eval = result.to_dict()
+    if writer is not None:
+        import tensorflow as tf
+
+        with writer.as_default(step=env_steps):
+            tf.summary.scalar("eval/mean_return", result.mean_return)
+            tf.summary.scalar("train/epsilon", epsilon)
+            if history.losses:
+                tf.summary.scalar("train/loss", history.losses[-1])
+                tf.summary.scalar("train/mean_q", history.mean_q[-1])
+        writer.flush()
+
+
+def _summary_writer(directory):
+    if directory is None:
+        return None
+    import tensorflow as tf
+
+    return tf.summary.create_file_writer(directory)
+
+
+def _progress_bar(config, initial):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=config.total_steps, initial=min(initial, config.total_steps),
+                disable=not config.progress, unit="step", desc="training")  # fmt: skip
+
+
+def _save(config, env_steps, obs, episode_returns, agent, replay, rng, env, history):
+    arrays = {f"agent/{k}": v for k, v in agent.get_state().items()}
+    arrays.update({f"replay/{k}": v for k, v in replay.state_dict().items()})
+    arrays.update({f"env/{k}": v for k, v in env.get_state().items()})
+    arrays.update(obs=obs, episode_returns=episode_returns)
+    meta = {
+        "env_steps": env_steps,
+        "config": to_dict(config),
+        "rng": rng.bit_generator.state,
+        "history": history.to_dict(),
+    }
+    ckpt.save_checkpoint(config.checkpoint_dir, env_steps, arrays, meta, config.keep_checkpoints)
+
+
+def _restore(path, config, agent, replay, rng, env, history):
+    arrays, meta = ckpt.load_checkpoint(path)
+    saved = json.loads(json.dumps(meta.get("config")))
+    current = json.loads(json.dumps(to_dict(config)))
+    # Fields that may change between the pieces of one run without changing its numbers.
+    for free in ("progress", "tensorboard_dir", "checkpoint_dir", "keep_checkpoints"):
+        saved.pop(free, None), current.pop(free, None)
+    if saved != current:
+        changed = sorted(k for k in current if saved.get(k) != current[k]) if saved else ["all"]
+        raise ckpt.CheckpointError(
+            f"checkpoint {path} was written by a run with a different config "
+            f"(differs in: {', '.join(changed)}); use another checkpoint_dir or the same config"
+        )
+    try:
+        agent.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("agent/")})
+        replay.load_state_dict({k[7:]: v for k, v in arrays.items() if k.startswith("replay/")})
+        env.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("env/")})
+        obs, episode_returns = arrays["obs"], arrays["episode_returns"]
+        rng.bit_generator.state = meta["rng"]
+    except (KeyError, ValueError) as exc:
+        raise ckpt.CheckpointError(
+            f"checkpoint {path} is incomplete or mismatched ({exc})"
+        ) from None
+    for name, value in meta["history"].items():
+        setattr(history, name, value)
+    return int(meta["env_steps"]), obs, episode_returns

@@ -94,7 +94,7 @@ class DQNAgent:
             q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
             loss = tf.reduce_mean(huber(targets - q_taken, cfg.huber_delta))
         grads = tape.gradient(loss, self.online.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables))
+        self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
         self.step_counter.assign_add(1)
         self._update_target()
         return loss, tf.reduce_mean(q_taken)
@@ -102,10 +102,10 @@ class DQNAgent:
     def _update_target(self):
         cfg = self.config
         if cfg.target_update == "polyak":
-            for target_var, online_var in zip(self.target.weights, self.online.weights):
+            for target_var, online_var in zip(self.target.weights, self.online.weights, strict=True):
                 target_var.assign(cfg.tau * online_var + (1.0 - cfg.tau) * target_var)
         elif self.step_counter % cfg.target_period == 0:
-            for target_var, online_var in zip(self.target.weights, self.online.weights):
+            for target_var, online_var in zip(self.target.weights, self.online.weights, strict=True):
                 target_var.assign(online_var)
 
     def _train_steps(self, obs, actions, rewards, next_obs, terminated):
@@ -173,6 +173,6 @@ class DQNAgent:
             raise ValueError("checkpoint does not match this network's architecture")
         self.online.set_weights(online)
         self.target.set_weights(target)
-        for variable, value in zip(self.optimizer.variables, opt):
+        for variable, value in zip(self.optimizer.variables, opt, strict=True):
             variable.assign(value)
         self.step_counter.assign(int(state["gradient_steps"]))

@@ -56,6 +56,7 @@ class NetworkConfig:
     embedding_dim: int = 32  # width of item, feedback and pair embeddings
     hidden_units: tuple[int, ...] = (128,)  # widths of the ReLU layers after the encoder
     dueling: bool = False  # use the dueling head V(s) + A(s, a) - mean A
+    head: str = "item"  # "item": Q(s, a) = query(s) . item embedding; "dense": one row per action
 
     def __post_init__(self):
         check_choice(self, "encoder", ("pooled", "gru", "mlp"))
@@ -69,6 +70,7 @@ class NetworkConfig:
             )
         object.__setattr__(self, "hidden_units", tuple(units))
         check_bool(self, "dueling")
+        check_choice(self, "head", ("item", "dense"))
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,23 @@
 Three encoders turn an observation into a state vector ``h``:
 
 * ``"mlp"``: the raw observation vector (any Gymnasium env with an array observation).
-* ``"pooled"``: the shop's history of ``history_len`` (item, feedback) pairs. Each pair has
-  its own learned embedding ``e_t = E[i_t, f_t]`` (a clicked item and a skipped item mean
-  different things about the shopper); the encoder concatenates the
-  masked mean ``(1/|T|) sum_t e_t`` (what the shopper reacted to) with the most recent
-  ``e_H`` (where the session is now) and the session features.
-* ``"gru"``: the same pair embeddings read in order by a GRU (Hidasi et al. 2016), whose
-  last state replaces the mean.
+* ``"pooled"``: the shop's history of ``history_len`` (item, feedback) pairs. Item ``i`` has
+  an embedding ``E[i]``; feedback ``f`` (skip, click, purchase) a gate ``F[f]``; the pair is
+  ``e_t = E[i_t] * F[f_t]`` (elementwise), so a skip can push the state *away* from an item
+  and a purchase pull it closer. The encoder concatenates the masked mean
+  ``(1/|T|) sum_t e_t`` (what the shopper reacted to), the most recent pair ``e_H`` (where
+  the session is now) and the session features.
+* ``"gru"``: the same pairs read in order by a GRU (Hidasi et al. 2016), whose last state
+  replaces the mean.
 
-Then ``hidden_units`` ReLU layers and a head. The plain head is ``Q(s, .) = W h + b``; the
-dueling head (Wang et al. 2016) is ``Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a')``.
+Then ``hidden_units`` ReLU layers give ``z(s)`` and a head gives the Q-values:
+
+* ``"dense"`` head: ``Q(s, .) = W z(s) + b``, one free output row per action.
+* ``"item"`` head (shop encoders only): ``Q(s, a) = g(z(s)) . E[a] + b_a``, scoring every
+  item's embedding, the *same* ``E`` the history uses. Clicking an item then raises the
+  value of similar items: the bilinear form of the simulator's affinity ``<u, v_a>``, and
+  the two-tower shape that scales to large catalogues.
+* ``dueling`` (either head, Wang et al. 2016): ``Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a')``.
 
 ``QNetwork`` is registered with Keras, so ``keras.models.load_model(path, safe_mode=True)``
 restores it without running any pickled Python code.
@@ -22,6 +29,7 @@ import keras
 import tensorflow as tf
 
 ENCODERS = ("mlp", "pooled", "gru")
+HEADS = ("dense", "item")
 NUM_FEEDBACK_CODES = 4  # padding, skip, click, purchase (see dqrec.env)
 
 
@@ -29,22 +37,14 @@ NUM_FEEDBACK_CODES = 4  # padding, skip, click, purchase (see dqrec.env)
 class QNetwork(keras.Model):
     """Maps ``(batch, obs_dim)`` observations to ``(batch, num_actions)`` Q-values."""
 
-    def __init__(
-        self,
-        obs_dim,
-        num_actions,
-        encoder="pooled",
-        embedding_dim=32,
-        hidden_units=(128,),
-        dueling=False,
-        history_len=0,
-        num_items=0,
-        metadata=None,
-        **kwargs,
-    ):
+    def __init__(self, obs_dim, num_actions, encoder="pooled", embedding_dim=32,
+                 hidden_units=(128,), dueling=False, head="item", history_len=0, num_items=0,
+                 metadata=None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
+        if head not in HEADS or (head == "item" and encoder == "mlp"):
+            raise ValueError(f"head must be 'dense', or 'item' with a shop encoder, got {head!r}")
         if encoder != "mlp" and (history_len < 1 or num_items < 1):
             raise ValueError(f"encoder {encoder!r} needs history_len >= 1 and num_items >= 1")
         self.obs_dim = int(obs_dim)
@@ -53,52 +53,59 @@ class QNetwork(keras.Model):
         self.embedding_dim = int(embedding_dim)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.dueling = bool(dueling)
+        self.head = head
         self.history_len = int(history_len)
         self.num_items = int(num_items)
         self.metadata = dict(metadata or {})
         if encoder != "mlp":
-            # One embedding per (item, feedback) pair: row item * 4 + feedback. Padding pairs
-            # (id num_items, feedback 0) have rows too, but are always masked out.
-            self.pair_embedding = keras.layers.Embedding(
-                (num_items + 1) * NUM_FEEDBACK_CODES, embedding_dim
+            # id num_items is the padding item; its pairs are always masked out
+            self.item_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
+            self.feedback_gate = keras.layers.Embedding(
+                NUM_FEEDBACK_CODES, embedding_dim, embeddings_initializer="ones"
             )
             if encoder == "gru":
                 self.gru = keras.layers.GRU(embedding_dim)
         self.hidden_layers = [keras.layers.Dense(u, activation="relu") for u in self.hidden_units]
-        if self.dueling:
-            self.value_head = keras.layers.Dense(1)
-            self.advantage_head = keras.layers.Dense(num_actions)
+        if head == "item":
+            self.query = keras.layers.Dense(embedding_dim)  # g(z): the state's item query
+            self.item_bias = keras.layers.Embedding(num_items, 1, embeddings_initializer="zeros")
         else:
             self.q_head = keras.layers.Dense(num_actions)
+        if self.dueling:
+            self.value_head = keras.layers.Dense(1)
 
     def encode(self, obs):
-        """The state vector ``h`` for a batch of observations: ``(batch, features)``."""
+        """The state vector for a batch of observations: ``(batch, features)``."""
         if self.encoder == "mlp":
             return obs
         h = self.history_len
         item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
         feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
         features = obs[:, 2 * h :]  # (batch, num_session_features)
-        tokens = self.pair_embedding(item_ids * NUM_FEEDBACK_CODES + feedback)  # (batch, H, E)
+        pairs = self.item_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
         mask = feedback > 0  # (batch, H) True where a real item was shown
-        last = tokens[:, -1, :]  # (batch, E) the most recent item is always last
+        last = pairs[:, -1, :]  # (batch, E) the most recent item is always last
         if self.encoder == "gru":
-            summary = self.gru(tokens, mask=mask)  # (batch, E)
-            # a GRU over an all-padding history returns zeros, which is what we want
+            summary = self.gru(pairs, mask=mask)  # (batch, E); all-padding history -> zeros
         else:
-            weights = tf.cast(mask, tokens.dtype)[:, :, None]  # (batch, H, 1)
+            weights = tf.cast(mask, pairs.dtype)[:, :, None]  # (batch, H, 1)
             count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)  # (batch, 1)
-            summary = tf.reduce_sum(tokens * weights, axis=1) / count  # (batch, E)
+            summary = tf.reduce_sum(pairs * weights, axis=1) / count  # (batch, E)
         return tf.concat([summary, last, features], axis=-1)
 
     def call(self, obs):
-        x = self.encode(tf.cast(obs, tf.float32))
+        z = self.encode(tf.cast(obs, tf.float32))
         for layer in self.hidden_layers:
-            x = layer(x)
+            z = layer(z)
+        if self.head == "item":
+            items = self.item_embedding.embeddings[: self.num_items]  # (num_items, E)
+            bias = self.item_bias(tf.range(self.num_items))[:, 0]  # (num_items,)
+            advantage = tf.matmul(self.query(z), items, transpose_b=True) + bias  # (batch, items)
+        else:
+            advantage = self.q_head(z)  # (batch, num_actions)
         if not self.dueling:
-            return self.q_head(x)  # (batch, num_actions)
-        value = self.value_head(x)  # (batch, 1)
-        advantage = self.advantage_head(x)  # (batch, num_actions)
+            return advantage
+        value = self.value_head(z)  # (batch, 1)
         return value + advantage - tf.reduce_mean(advantage, axis=-1, keepdims=True)
 
     def build(self, input_shape=None):
@@ -116,26 +123,20 @@ class QNetwork(keras.Model):
             "embedding_dim": self.embedding_dim,
             "hidden_units": list(self.hidden_units),
             "dueling": self.dueling,
+            "head": self.head,
             "history_len": self.history_len,
             "num_items": self.num_items,
             "metadata": self.metadata,
         }
 
 
-def build_q_network(
-    obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None
-):
+def build_q_network(obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None):
     """Build (and create the weights of) a ``QNetwork`` from a ``NetworkConfig``."""
-    model = QNetwork(
-        obs_dim=obs_dim,
-        num_actions=num_actions,
-        encoder=network_config.encoder,
-        embedding_dim=network_config.embedding_dim,
-        hidden_units=network_config.hidden_units,
-        dueling=network_config.dueling,
-        history_len=history_len,
-        num_items=num_items,
-        metadata=metadata,
-    )
+    head = network_config.head if network_config.encoder != "mlp" else "dense"
+    model = QNetwork(obs_dim=obs_dim, num_actions=num_actions, encoder=network_config.encoder,
+                     embedding_dim=network_config.embedding_dim,
+                     hidden_units=network_config.hidden_units, dueling=network_config.dueling,
+                     head=head, history_len=history_len, num_items=num_items,
+                     metadata=metadata)  # fmt: skip
     model.build((None, obs_dim))
     return model

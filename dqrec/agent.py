@@ -5,9 +5,10 @@ shop (with a history encoder) or, say, CartPole (with the ``"mlp"`` encoder). Th
 holds state (networks, optimizer, step counter); the math lives in pure functions:
 ``dqrec.targets.td_targets`` for the target and ``huber`` below for the loss.
 
-One gradient step on a batch ``(s, a, r, s', terminated)``:
+One gradient step on a batch ``(s, a, r, s', terminated, discount)`` (``discount`` is gamma
+for one-step transitions and gamma^k for n-step ones, see ``dqrec.nstep``):
 
-    y      = td_targets(r, terminated, Q_target(s', .), gamma, Q_online(s', .) if Double DQN)
+    y      = td_targets(r, terminated, Q_target(s', .), discount, Q_online(s', .) if Double DQN)
     loss   = mean_i huber(y_i - Q_online(s_i, a_i))
     theta <- Adam(theta, clip_by_global_norm(grad loss))
 """
@@ -61,7 +62,7 @@ class DQNAgent:
         # Fixed signatures: calls with new batch sizes or step counts never retrace.
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
         # Traced once per number of steps K (a fixed config value), with the K steps unrolled.
-        self._train_fn = tf.function(self._train_steps, jit_compile=True)
+        self._train_fn = tf.function(self._train_steps, jit_compile=agent_config.jit_compile)
         self._train_fns = {}
 
     @property
@@ -84,11 +85,11 @@ class DQNAgent:
         return epsilon_greedy(q_values, epsilon, rng)
 
     # ---- learning ---------------------------------------------------------------------
-    def _gradient_step(self, obs, actions, rewards, next_obs, terminated):
+    def _gradient_step(self, obs, actions, rewards, next_obs, terminated, discounts):
         cfg = self.config
         next_q_target = self.target(next_obs)  # (batch, num_actions)
         next_q_online = self.online(next_obs) if cfg.double_dqn else None
-        targets = td_targets(rewards, terminated, next_q_target, cfg.gamma, next_q_online)
+        targets = td_targets(rewards, terminated, next_q_target, discounts, next_q_online)
         with tf.GradientTape() as tape:
             q_values = self.online(obs)  # (batch, num_actions)
             q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
@@ -108,13 +109,13 @@ class DQNAgent:
             for target_var, online_var in zip(self.target.weights, self.online.weights, strict=True):
                 target_var.assign(online_var)
 
-    def _train_steps(self, obs, actions, rewards, next_obs, terminated):
+    def _train_steps(self, obs, actions, rewards, next_obs, terminated, discounts):
         # K gradient steps in one compiled call: a TensorFlow function call costs about as
         # much as a whole small gradient step on a CPU, so looping in Python would halve speed.
         losses, mean_qs = [], []
         for k in range(actions.shape[0]):  # unrolled when traced: one graph for all K steps
             loss, mean_q = self._gradient_step(
-                obs[k], actions[k], rewards[k], next_obs[k], terminated[k]
+                obs[k], actions[k], rewards[k], next_obs[k], terminated[k], discounts[k]
             )
             losses.append(loss)
             mean_qs.append(mean_q)
@@ -126,6 +127,9 @@ class DQNAgent:
         target network is updated (Polyak) or copied every ``target_period`` steps (hard).
         Returns the mean loss and mean Q of the taken actions over the steps."""
         num_steps, batch_size = batch.actions.shape
+        discounts = batch.discounts
+        if discounts is None:  # one-step transitions: every bootstrap term is discounted by gamma
+            discounts = np.full((num_steps, batch_size), self.config.gamma, np.float32)
         obs_dim = batch.obs.shape[-1]
         signature = (num_steps, batch_size, obs_dim)
         if signature not in self._train_fns:  # one compiled graph per (K, batch) shape
@@ -135,6 +139,7 @@ class DQNAgent:
                 tf.TensorSpec(signature[:2], tf.float32),
                 tf.TensorSpec(signature, tf.float32),
                 tf.TensorSpec(signature[:2], tf.float32),
+                tf.TensorSpec(signature[:2], tf.float32),
             )
         losses, mean_qs = self._train_fns[signature](
             tf.constant(batch.obs),
@@ -142,12 +147,15 @@ class DQNAgent:
             tf.constant(batch.rewards),
             tf.constant(batch.next_obs),
             tf.constant(batch.terminated),
+            tf.constant(discounts),
         )
         return {"loss": float(tf.reduce_mean(losses)), "mean_q": float(tf.reduce_mean(mean_qs))}
 
     def train_step(self, batch) -> dict:
         """One gradient step on a ``dqrec.replay.Batch`` (fields with leading dim ``batch``)."""
-        return self.train_steps(type(batch)(*(np.expand_dims(x, 0) for x in batch)))
+        return self.train_steps(
+            type(batch)(*(None if x is None else np.expand_dims(x, 0) for x in batch))
+        )
 
     def sync_target(self) -> None:
         """Hard update: copy the online weights into the target network."""

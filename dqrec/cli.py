@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     recommend = sub.add_parser("recommend", help="top-k items for a shopper's recent history",
                                description="Print the top-k items by Q-value for a shopper "
                                "whose session so far is --history.")  # fmt: skip
-    recommend.add_argument("model", help="a .keras file written by `dqrec train`")
+    recommend.add_argument("model", help="a .keras file written by `dqrec train`, or a "
+                           "SavedModel folder written by dqrec.serving.export_saved_model")  # fmt: skip
     recommend.add_argument("--history", default="",
                            help="comma-separated ITEM:FEEDBACK pairs, oldest first, FEEDBACK one "
                            "of skip, click, purchase (e.g. 12:click,40:skip)")  # fmt: skip
@@ -183,8 +184,17 @@ def _recommend(args) -> int:
     if args.top_k < 1:
         raise UsageError(f"--top-k must be >= 1, got {args.top_k}")
     items, feedback = parse_history(args.history)
-    model = load_model(args.model)
-    shop = shop_config_of(model, args.model)
+    exported = (Path(args.model) / "saved_model.pb").is_file()  # from dqrec.serving
+    if exported:
+        from dqrec.serving import load_saved_model
+
+        model = load_saved_model(args.model)
+        shop = model.shop_config()
+        if args.top_k > model.k:
+            raise UsageError(f"--top-k must be <= the export's k = {model.k}, got {args.top_k}")
+    else:
+        model = load_model(args.model)
+        shop = shop_config_of(model, args.model)
     if args.top_k > shop.num_items:
         raise UsageError(
             f"--top-k must be <= the catalogue size {shop.num_items}, got {args.top_k}"
@@ -195,11 +205,17 @@ def _recommend(args) -> int:
             f"--history item {bad[0]} is not in the catalogue [0, {shop.num_items - 1}]"
         )
     obs = observation_from_history(shop, items, feedback)[None, :]  # (1, obs_dim)
-    q_values = GreedyQPolicy(model).q_values(obs)[0]  # (num_items,)
-    top = np.argsort(-q_values, kind="stable")[: args.top_k]
+    if exported:
+        h = shop.history_len
+        top, top_q = model.recommend(obs[:, :h], obs[:, h : 2 * h], obs[:, 2 * h :])
+        top, top_q = top[0, : args.top_k], top_q[0, : args.top_k]
+    else:
+        q_values = GreedyQPolicy(model).q_values(obs)[0]  # (num_items,)
+        top = np.argsort(-q_values, kind="stable")[: args.top_k]
+        top_q = q_values[top]
     print(f"{'rank':>4}  {'item':>5}  {'Q-value':>8}")
-    for rank, item in enumerate(top, 1):
-        print(f"{rank:>4}  {item:>5}  {q_values[item]:>8.4f}")
+    for rank, (item, q) in enumerate(zip(top, top_q, strict=True), 1):
+        print(f"{rank:>4}  {item:>5}  {q:>8.4f}")
     return 0
 
 

@@ -53,9 +53,9 @@ class NetworkConfig:
     """Architecture of the Q-network (see ``dqrec.networks``)."""
 
     encoder: str = "pooled"  # history encoder: "pooled", "gru", or "mlp" (raw observation)
-    embedding_dim: int = 32  # width of item, feedback and pair embeddings
-    hidden_units: tuple[int, ...] = (128,)  # widths of the ReLU layers after the encoder
-    dueling: bool = False  # use the dueling head V(s) + A(s, a) - mean A
+    embedding_dim: int = 16  # width of the item embeddings and feedback gates
+    hidden_units: tuple[int, ...] = (64,)  # widths of the ReLU layers after the encoder
+    dueling: bool = True  # use the dueling head V(s) + A(s, a) - mean A
     head: str = "item"  # "item": Q(s, a) = query(s) . item embedding; "dense": one row per action
 
     def __post_init__(self):
@@ -80,23 +80,27 @@ class AgentConfig:
     gamma: float = 0.9  # discount factor; 0 gives the myopic baseline
     lr: float = 1e-3  # Adam learning rate
     batch_size: int = 256  # transitions per gradient step
+    n_steps: int = 1  # rewards summed before bootstrapping (1: the classic one-step target)
     double_dqn: bool = True  # online network picks a*, target network values it
     target_update: str = "hard"  # "hard": copy every target_period steps; "polyak": soft
-    target_period: int = 500  # gradient steps between hard copies of the online network
+    target_period: int = 250  # gradient steps between hard copies of the online network
     tau: float = 0.01  # Polyak rate: target <- tau * online + (1 - tau) * target, per step
     huber_delta: float = 1.0  # Huber loss is quadratic for |TD error| <= delta, linear beyond
     grad_clip_norm: float = 10.0  # clip the global gradient norm to this value
+    jit_compile: bool = True  # compile train steps with XLA: faster steps, seconds to compile
 
     def __post_init__(self):
         check_float(self, "gamma", 0.0, 1.0)
         check_float(self, "lr", 0.0, 1.0, low_open=True)
         check_int(self, "batch_size", 1, 1_000_000)
+        check_int(self, "n_steps", 1, 1000)
         check_bool(self, "double_dqn")
         check_choice(self, "target_update", ("hard", "polyak"))
         check_int(self, "target_period", 1)
         check_float(self, "tau", 0.0, 1.0, low_open=True)
         check_float(self, "huber_delta", 0.0, 1e9, low_open=True)
         check_float(self, "grad_clip_norm", 0.0, 1e9, low_open=True)
+        check_bool(self, "jit_compile")
 
 
 def _default_shop():
@@ -115,19 +119,19 @@ class TrainConfig:
     env_id: str | None = None  # a Gymnasium id to train on instead of the shop (e.g. "CartPole-v1")
     seed: int = 0  # seeds the network, exploration, replay sampling and the training shoppers
     num_envs: int = 32  # shoppers stepped in parallel
-    total_steps: int = 60_000  # environment steps of training
+    total_steps: int = 200_000  # environment steps of training
     learning_starts: int = 2_000  # environment steps collected before the first update
     train_every: int = 32  # environment steps between gradient updates
     gradient_steps: int = 4  # gradient steps per update (replay ratio = this * batch / train_every)
-    replay_capacity: int = 50_000  # transitions kept in the replay buffer
+    replay_capacity: int = 100_000  # transitions kept in the replay buffer
     epsilon_start: float = 1.0  # exploration at the start
     epsilon_end: float = 0.05  # exploration after the decay
-    epsilon_decay_steps: int = 30_000  # environment steps of linear decay
-    eval_every: int = 10_000  # environment steps between evaluations (0: only at the end)
+    epsilon_decay_steps: int = 100_000  # environment steps of linear decay
+    eval_every: int = 50_000  # environment steps between evaluations (0: only at the end)
     num_eval_shoppers: int = 500  # fixed evaluation shoppers (episodes for Gymnasium envs)
     eval_seed: int = 1_000_003  # seed of the evaluation shoppers, disjoint from training
     checkpoint_dir: str | None = None  # where checkpoints go; None: no checkpoints
-    checkpoint_every: int = 20_000  # environment steps between checkpoints
+    checkpoint_every: int = 50_000  # environment steps between checkpoints
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
     tensorboard_dir: str | None = None  # write TensorBoard summaries here when set
     progress: bool = False  # show a progress bar

@@ -167,13 +167,17 @@ class VecShopEnv:
     the history. Every operation is on whole arrays: there is no Python loop over shoppers.
     """
 
-    def __init__(self, config: ShopConfig, num_envs: int, seed: int = 0):
+    def __init__(
+        self, config: ShopConfig, num_envs: int, seed: int = 0, catalogue: Catalogue | None = None
+    ):
         if not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         if not 0 <= int(seed) < 2**63:
             raise ValueError(f"seed must be an int in [0, 2**63), got {seed!r}")
         self.config, self.num_envs, self.seed = config, num_envs, int(seed)
-        self.catalogue = Catalogue.from_config(config)
+        # an injected catalogue (e.g. calibrated from real data, dqrec.calibrate) replaces the
+        # one drawn from catalogue_seed
+        self.catalogue = Catalogue.from_config(config) if catalogue is None else catalogue
         low, high = observation_bounds(config)
         self.single_observation_space = gymnasium.spaces.Box(low, high, dtype=np.float32)
         self.single_action_space = gymnasium.spaces.Discrete(config.num_items)
@@ -344,12 +348,17 @@ class ShopEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, config: ShopConfig | None = None, shopper_index: int = 0):
+    def __init__(
+        self,
+        config: ShopConfig | None = None,
+        shopper_index: int = 0,
+        catalogue: Catalogue | None = None,
+    ):
         self.config = ShopConfig() if config is None else config
         if not isinstance(shopper_index, int) or shopper_index < 0:
             raise ValueError(f"shopper_index must be an int >= 0, got {shopper_index!r}")
         self.shopper_index = shopper_index
-        self.catalogue = Catalogue.from_config(self.config)
+        self.catalogue = Catalogue.from_config(self.config) if catalogue is None else catalogue
         low, high = observation_bounds(self.config)
         self.observation_space = gymnasium.spaces.Box(low, high, dtype=np.float32)
         self.action_space = gymnasium.spaces.Discrete(self.config.num_items)

@@ -23,6 +23,7 @@ class Batch(NamedTuple):
     next_obs: np.ndarray  # (batch, obs_dim) float32
     terminated: np.ndarray  # (batch,) float32, 1.0 where s' is terminal
     truncated: np.ndarray  # (batch,) float32, 1.0 where the episode was cut off at s'
+    discounts: np.ndarray | None = None  # (batch,) gamma^k of n-step transitions; None: gamma
 
 
 _FIELDS = Batch._fields
@@ -41,14 +42,16 @@ class ReplayBuffer:
         self.next_obs = np.zeros((capacity, obs_dim), np.float32)
         self.terminated = np.zeros(capacity, np.float32)
         self.truncated = np.zeros(capacity, np.float32)
+        self.discounts = np.zeros(capacity, np.float32)
         self.pos = 0
         self.full = False
 
     def __len__(self) -> int:
         return self.capacity if self.full else self.pos
 
-    def add(self, obs, actions, rewards, next_obs, terminated, truncated) -> None:
-        """Store a batch of ``n`` transitions (each argument has leading dimension ``n``)."""
+    def add(self, obs, actions, rewards, next_obs, terminated, truncated, discounts) -> None:
+        """Store a batch of ``n`` transitions (each argument has leading dimension ``n``);
+        ``discounts`` is what multiplies the bootstrap term: gamma, or gamma^k for n-step."""
         n = len(actions)
         idx = (self.pos + np.arange(n)) % self.capacity  # (n,) slots, wrapping around
         self.obs[idx] = obs
@@ -57,6 +60,7 @@ class ReplayBuffer:
         self.next_obs[idx] = next_obs
         self.terminated[idx] = terminated
         self.truncated[idx] = truncated
+        self.discounts[idx] = discounts
         self.full = self.full or self.pos + n >= self.capacity
         self.pos = (self.pos + n) % self.capacity
 

@@ -25,7 +25,8 @@ def td_targets(rewards, terminated, next_q_target, gamma, next_q_online=None):
         rewards: ``(batch,)`` rewards ``r``.
         terminated: ``(batch,)`` 1.0 (or True) where ``s'`` is terminal, else 0.0.
         next_q_target: ``(batch, num_actions)`` target-network values ``Q_target(s', .)``.
-        gamma: discount factor in ``[0, 1]``.
+        gamma: discount factor in ``[0, 1]``: a scalar, or ``(batch,)`` per-transition
+            discounts (``gamma^k`` for n-step transitions, see ``dqrec.nstep``).
         next_q_online: ``(batch, num_actions)`` online-network values ``Q_online(s', .)``;
             when given, the next action is chosen by the online network (Double DQN).
 

@@ -4,7 +4,9 @@ One iteration steps ``num_envs`` environments at once:
 
     1. epsilon = schedule(env_steps); actions = epsilon_greedy(Q(obs), epsilon)  (a coin each)
     2. next_obs, r, terminated, truncated = env.step(actions)   (same-step autoreset)
-    3. replay.add(obs, actions, r, final next obs, terminated, truncated)
+    3. the n-step window turns the step into n-step transitions (``dqrec.nstep``), which
+       go into the replay buffer (the true last observation of a finished session, not
+       the autoreset one, is what they bootstrap from)
     4. every ``train_every`` steps: ``gradient_steps`` updates on replayed mini-batches,
        each followed by the target-network update (inside ``DQNAgent``)
     5. every ``eval_every`` steps: greedy evaluation on the fixed evaluation shoppers
@@ -28,6 +30,7 @@ from dqrec.config import ConfigError, TrainConfig, to_dict
 from dqrec.env import VecShopEnv
 from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 from dqrec.exploration import LinearSchedule, epsilon_greedy
+from dqrec.nstep import NStepWindow
 from dqrec.replay import ReplayBuffer
 
 
@@ -127,6 +130,7 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
     num_actions = int(env.single_action_space.n)
     agent = make_agent(config, obs_dim, num_actions)
     replay = ReplayBuffer(config.replay_capacity, obs_dim)
+    window = NStepWindow(config.agent.n_steps, config.agent.gamma, config.num_envs, obs_dim)
     rng = np.random.default_rng(config.seed)  # exploration coins and replay sampling
     schedule = LinearSchedule(config.epsilon_start, config.epsilon_end, config.epsilon_decay_steps)
     history = History(agent=agent)
@@ -136,7 +140,9 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
 
     latest = ckpt.latest_checkpoint(config.checkpoint_dir) if config.checkpoint_dir else None
     if resume and latest is not None:
-        env_steps, obs, episode_returns = _restore(latest, config, agent, replay, rng, env, history)
+        env_steps, obs, episode_returns = _restore(
+            latest, config, agent, replay, window, rng, env, history
+        )
 
     writer = _summary_writer(config.tensorboard_dir)
     progress = _progress_bar(config, env_steps)
@@ -147,8 +153,10 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
         epsilon = schedule(env_steps)
         actions = epsilon_greedy(agent.q_values(obs), epsilon, rng)  # (num_envs,)
         next_obs, rewards, terminated, truncated, info = env.step(actions)
-        # store the true last observation of a finished session, not the autoreset one
-        replay.add(obs, actions, rewards, info["final_obs"], terminated, truncated)
+        # the true last observation of a finished session, not the autoreset one
+        ready = window.push(obs, actions, rewards, info["final_obs"], terminated, truncated)
+        if ready is not None:
+            replay.add(*ready)
         episode_returns += rewards
         done = terminated | truncated
         history.episode_returns.extend(float(g) for g in episode_returns[done])
@@ -170,7 +178,7 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
             env_steps // config.checkpoint_every > before // config.checkpoint_every
         ):
             history.wall_time = wall_before + time.perf_counter() - started
-            _save(config, env_steps, obs, episode_returns, agent, replay, rng, env, history)
+            _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history)
         progress.update(n)
         if callback is not None:
             callback(env_steps, history)
@@ -213,9 +221,10 @@ def _progress_bar(config, initial):
                 disable=not config.progress, unit="step", desc="training")  # fmt: skip
 
 
-def _save(config, env_steps, obs, episode_returns, agent, replay, rng, env, history):
+def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history):
     arrays = {f"agent/{k}": v for k, v in agent.get_state().items()}
     arrays.update({f"replay/{k}": v for k, v in replay.state_dict().items()})
+    arrays.update({f"nstep/{k}": v for k, v in window.state_dict().items()})
     arrays.update({f"env/{k}": v for k, v in env.get_state().items()})
     arrays.update(obs=obs, episode_returns=episode_returns)
     meta = {
@@ -227,7 +236,7 @@ def _save(config, env_steps, obs, episode_returns, agent, replay, rng, env, hist
     ckpt.save_checkpoint(config.checkpoint_dir, env_steps, arrays, meta, config.keep_checkpoints)
 
 
-def _restore(path, config, agent, replay, rng, env, history):
+def _restore(path, config, agent, replay, window, rng, env, history):
     arrays, meta = ckpt.load_checkpoint(path)
     saved = json.loads(json.dumps(meta.get("config")))
     current = json.loads(json.dumps(to_dict(config)))
@@ -243,6 +252,7 @@ def _restore(path, config, agent, replay, rng, env, history):
     try:
         agent.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("agent/")})
         replay.load_state_dict({k[7:]: v for k, v in arrays.items() if k.startswith("replay/")})
+        window.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("nstep/")})
         env.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("env/")})
         obs, episode_returns = arrays["obs"], arrays["episode_returns"]
         rng.bit_generator.state = meta["rng"]

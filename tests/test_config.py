@@ -22,6 +22,8 @@ BAD = [
     (AgentConfig, "tau", 0.0),
     (AgentConfig, "huber_delta", -1.0),
     (AgentConfig, "grad_clip_norm", 0.0),
+    (AgentConfig, "n_steps", 0),
+    (AgentConfig, "jit_compile", "yes"),
     (TrainConfig, "seed", -1),
     (TrainConfig, "num_envs", 0),
     (TrainConfig, "total_steps", 0),

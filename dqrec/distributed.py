@@ -1,0 +1,145 @@
+"""Training on several devices: the DQN step under ``tf.distribute.MirroredStrategy``.
+
+Data parallelism: every device (a *replica*) holds a full copy of the networks. A global
+batch of ``B`` transitions is split into ``R`` per-replica batches of ``B / R``; each replica
+computes the gradient of its share of the loss, the gradients are summed across replicas,
+and the same update is applied to every copy, so the copies never drift apart. Done right,
+this is the *same* update as one device on the whole batch, up to float rounding. Two
+details make it so:
+
+* **Scale by the global batch.** Each replica's loss is ``sum_i loss_i / B``
+  (``tf.nn.compute_average_loss(per_example, global_batch_size=B)``), not a mean over its
+  own ``B / R`` rows; the sum over replicas is then the global mean.
+* **Clip after summing.** ``DQNAgent`` clips the global gradient norm. Keras 3 optimizers
+  clip (``global_clipnorm``) *before* they sum gradients across replicas, which would clip
+  each replica's partial gradient instead. So here the replicas return gradients, the
+  strategy sums them (``strategy.reduce``), and the step clips and applies the sum once,
+  in cross-replica context (the update is mirrored onto every copy).
+
+The same code runs on several GPUs: ``tf.distribute.MirroredStrategy()`` picks up every
+visible GPU (or pass ``devices=["/gpu:0", "/gpu:1"]``), uses NCCL to sum gradients, and
+places each replica's batch on its GPU; nothing else changes. On a CPU-only machine the
+tests split the CPU into logical devices (``split_cpu``) to exercise the same code paths.
+Beyond one machine, use ``tf.distribute.MultiWorkerMirroredStrategy``: start the same
+program on every machine with a ``TF_CONFIG`` environment variable listing the cluster
+(``{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker",
+"index": 0}}``) and feed each worker its own share of the replay samples; the step is the
+same. (For DQN the data also has to be collected per worker, or served from a shared replay
+service such as Reverb.)
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dqrec.agent import huber
+from dqrec.networks import build_q_network
+from dqrec.targets import td_targets
+
+
+def split_cpu(num_devices: int) -> list:
+    """Split the CPU into ``num_devices`` logical devices. Call before TensorFlow runs any op."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)]
+    )
+    return tf.config.list_logical_devices("CPU")
+
+
+def per_example_td_loss(online, target, obs, actions, rewards, next_obs, terminated, gamma,
+                        huber_delta, double_dqn=True):  # fmt: skip
+    """Huber loss of each transition's TD error, ``(batch,)``: the math of ``DQNAgent``.
+
+    ``gamma`` is a number or a ``(batch,)`` tensor of per-transition discounts (n-step).
+    """
+    next_q_target = target(next_obs)  # (batch, num_actions)
+    next_q_online = online(next_obs) if double_dqn else None
+    targets = td_targets(rewards, terminated, next_q_target, gamma, next_q_online)
+    q_values = online(obs)  # (batch, num_actions)
+    q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
+    return huber(targets - q_taken, huber_delta)
+
+
+class DistributedDQN:
+    """DQN's online and target networks mirrored over ``strategy``'s replicas.
+
+    ``train_step(batch)`` makes one gradient step on a global batch (a ``dqrec.replay.Batch``
+    whose size divides by the number of replicas), with the same target-network updates as
+    ``DQNAgent``.
+    """
+
+    def __init__(self, strategy, obs_dim, num_actions, agent_config, network_config,
+                 history_len=0, num_items=0, metadata=None):  # fmt: skip
+        self.strategy, self.config = strategy, agent_config
+        args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
+        with strategy.scope():  # variables created here are mirrored on every replica
+            self.online = build_q_network(*args)
+            self.target = build_q_network(*args)
+            self.target.set_weights(self.online.get_weights())
+            # no clipnorm here: the step clips the summed gradient itself (module docstring)
+            self.optimizer = keras.optimizers.Adam(learning_rate=agent_config.lr)
+            self.optimizer.build(self.online.trainable_variables)
+            self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self._step_fn = tf.function(self._step)
+
+    def load_weights_from(self, agent) -> None:
+        """Start from a ``DQNAgent``'s online and target weights."""
+        self.online.set_weights(agent.online.get_weights())
+        self.target.set_weights(agent.target.get_weights())
+
+    def _replica_gradients(self, obs, actions, rewards, next_obs, terminated, discounts,
+                           global_batch):  # fmt: skip
+        cfg = self.config
+        with tf.GradientTape() as tape:
+            per_example = per_example_td_loss(self.online, self.target, obs, actions, rewards,
+                                              next_obs, terminated, discounts, cfg.huber_delta,
+                                              cfg.double_dqn)  # fmt: skip
+            # this replica's share of the GLOBAL mean: sum of its rows / global batch size
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+        grads = tape.gradient(loss, self.online.trainable_variables)
+        return [tf.convert_to_tensor(g) for g in grads], loss  # embeddings give sparse grads
+
+    def _step(self, per_replica_batch, global_batch):
+        cfg, strategy = self.config, self.strategy
+        grads, losses = strategy.run(
+            self._replica_gradients, args=(*per_replica_batch, global_batch)
+        )
+        grads = [strategy.reduce(tf.distribute.ReduceOp.SUM, g, axis=None) for g in grads]
+        grads, _ = tf.clip_by_global_norm(grads, cfg.grad_clip_norm)  # the global gradient
+        self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
+        self.step_counter.assign_add(1)
+        if cfg.target_update == "polyak":
+            for target_var, online_var in zip(
+                self.target.weights, self.online.weights, strict=True
+            ):
+                target_var.assign(cfg.tau * online_var + (1.0 - cfg.tau) * target_var)
+        elif self.step_counter % cfg.target_period == 0:
+            for target_var, online_var in zip(
+                self.target.weights, self.online.weights, strict=True
+            ):
+                target_var.assign(online_var)
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)  # global mean
+
+    def train_step(self, batch) -> float:
+        """One gradient step on a global ``Batch``; returns the mean Huber loss."""
+        num_replicas = self.strategy.num_replicas_in_sync
+        global_batch = len(batch.actions)
+        if global_batch % num_replicas:
+            raise ValueError(
+                f"batch size {global_batch} must be a multiple of the {num_replicas} replicas"
+            )
+        share = global_batch // num_replicas
+        discounts = getattr(batch, "discounts", None)
+        if discounts is None:  # one-step transitions: every bootstrap term is discounted by gamma
+            discounts = np.full(global_batch, self.config.gamma, np.float32)
+        fields = (batch.obs, batch.actions, batch.rewards, batch.next_obs, batch.terminated,
+                  discounts)  # fmt: skip
+        dtypes = (tf.float32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
+
+        def replica_rows(context):  # rows [i * share, (i + 1) * share) go to replica i
+            start = context.replica_id_in_sync_group * share
+            return tuple(tf.constant(np.asarray(x)[start : start + share], dtype)
+                         for x, dtype in zip(fields, dtypes, strict=True))  # fmt: skip
+
+        per_replica = self.strategy.experimental_distribute_values_from_function(replica_rows)
+        return float(self._step_fn(per_replica, tf.constant(global_batch)))

@@ -1,0 +1,117 @@
+"""The command line: the three commands end to end, and one clear line for each bad input."""
+
+import subprocess
+import sys
+
+import pytest
+
+from dqrec.cli import main, parse_history
+
+
+def run_cli(*args):
+    """Run ``python -m dqrec`` in a fresh process: (exit code, stdout, stderr)."""
+    done = subprocess.run([sys.executable, "-m", "dqrec", *args], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_help_lists_the_commands():
+    code, out, _ = run_cli("--help")
+    assert code == 0 and all(c in out for c in ("train", "evaluate", "recommend"))
+    for command in ("train", "evaluate", "recommend"):
+        code, out, _ = run_cli(command, "--help")
+        assert code == 0 and "usage" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "required: command"),
+        (("fly",), "invalid choice: 'fly'"),
+        (("train", "--total-steps", "many"), "invalid int value: 'many'"),
+        (("train", "--frobnicate"), "unrecognized arguments: --frobnicate"),
+        (("train", "--encoder", "lstm"), "invalid choice: 'lstm'"),
+        (("recommend",), "the following arguments are required: model"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, expected):
+    code, out, err = run_cli(*args)
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_parse_history():
+    assert parse_history("12:click, 40:skip,3:PURCHASE") == ([12, 40, 3], [2, 1, 3])
+    assert parse_history("") == ([], [])
+    for bad in ("12", "x:click", "12:like", "-1:skip"):
+        with pytest.raises(Exception, match="is not ITEM:FEEDBACK"):
+            parse_history(bad)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    code = main(["train", "--out", str(out), "--total-steps", "3000", "--eval-shoppers", "40",
+                 "--checkpoint-every", "1000"])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_train_writes_models_results_and_a_table(trained, capsys):
+    assert (trained / "dqn.keras").is_file() and (trained / "myopic.keras").is_file()
+    assert (trained / "results.json").is_file()
+    assert list((trained / "checkpoints" / "dqn").glob("ckpt-*.npz"))
+
+
+def test_evaluate_prints_every_policy(trained):
+    code, out, err = run_cli("evaluate", str(trained / "dqn.keras"), "--myopic",
+                             str(trained / "myopic.keras"), "--shoppers", "30")  # fmt: skip
+    assert code == 0, err
+    for name in ("DQN", "myopic (gamma=0)", "random", "most popular", "oracle", "±"):
+        assert name in out
+
+
+def test_recommend_prints_top_k(trained):
+    code, out, err = run_cli("recommend", str(trained / "dqn.keras"), "--history",
+                             "3:click,17:skip,42:purchase", "-k", "4")  # fmt: skip
+    assert code == 0, err
+    rows = out.strip().splitlines()[1:]
+    assert len(rows) == 4 and [r.split()[0] for r in rows] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (("--history", "3:click,999:skip"), 2, "item 999 is not in the catalogue"),
+        (("--history", "3:maybe"), 2, "is not ITEM:FEEDBACK"),
+        (("-k", "0"), 2, "--top-k must be >= 1"),
+    ],
+)
+def test_recommend_bad_input(trained, args, code, expected):
+    got, _, err = run_cli("recommend", str(trained / "dqn.keras"), *args)
+    assert got == code and expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_model_files_exit_1_with_one_line(tmp_path, trained):
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes((trained / "dqn.keras").read_bytes()[:1000])
+    for path, expected in ((tmp_path / "none.keras", "does not exist"),
+                           (corrupt, "truncated or not a Keras")):  # fmt: skip
+        for command in ("evaluate", "recommend"):
+            code, _, err = run_cli(command, str(path))
+            assert code == 1 and expected in err
+            assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_invalid_config_value_exits_2(tmp_path):
+    code, _, err = run_cli("train", "--out", str(tmp_path), "--gamma", "1.5")
+    assert code == 2 and "AgentConfig.gamma must be a number in [0.0, 1.0], got 1.5" in err
+
+
+def test_corrupt_checkpoint_exits_1(tmp_path):
+    folder = tmp_path / "checkpoints" / "dqn"
+    folder.mkdir(parents=True)
+    (folder / "ckpt-000000001000.npz").write_bytes(b"garbage")
+    code, _, err = run_cli("train", "--out", str(tmp_path), "--total-steps", "2000")
+    assert code == 1 and "truncated or corrupt" in err and "Traceback" not in err

@@ -119,19 +119,19 @@ class TrainConfig:
     env_id: str | None = None  # a Gymnasium id to train on instead of the shop (e.g. "CartPole-v1")
     seed: int = 0  # seeds the network, exploration, replay sampling and the training shoppers
     num_envs: int = 32  # shoppers stepped in parallel
-    total_steps: int = 200_000  # environment steps of training
+    total_steps: int = 100_000  # environment steps of training
     learning_starts: int = 2_000  # environment steps collected before the first update
-    train_every: int = 32  # environment steps between gradient updates
+    train_every: int = 64  # environment steps between gradient updates
     gradient_steps: int = 4  # gradient steps per update (replay ratio = this * batch / train_every)
     replay_capacity: int = 100_000  # transitions kept in the replay buffer
     epsilon_start: float = 1.0  # exploration at the start
     epsilon_end: float = 0.05  # exploration after the decay
-    epsilon_decay_steps: int = 100_000  # environment steps of linear decay
-    eval_every: int = 50_000  # environment steps between evaluations (0: only at the end)
+    epsilon_decay_steps: int = 50_000  # environment steps of linear decay
+    eval_every: int = 25_000  # environment steps between evaluations (0: only at the end)
     num_eval_shoppers: int = 500  # fixed evaluation shoppers (episodes for Gymnasium envs)
     eval_seed: int = 1_000_003  # seed of the evaluation shoppers, disjoint from training
     checkpoint_dir: str | None = None  # where checkpoints go; None: no checkpoints
-    checkpoint_every: int = 50_000  # environment steps between checkpoints
+    checkpoint_every: int = 25_000  # environment steps between checkpoints
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
     tensorboard_dir: str | None = None  # write TensorBoard summaries here when set
     progress: bool = False  # show a progress bar

@@ -20,11 +20,11 @@ class ShopConfig:
     """Every knob of the catalogue, the shopper model and the reward (units in brackets)."""
 
     # --- sizes -------------------------------------------------------------------------
-    num_items: int = 100
+    num_items: int = 50
     """Items in the catalogue (actions) [count]."""
-    num_categories: int = 10
+    num_categories: int = 5
     """Categories; item i belongs to category i mod num_categories [count]."""
-    latent_dim: int = 8
+    latent_dim: int = 4
     """Dimension of item and preference vectors [count]."""
     history_len: int = 10
     """Recommendations kept in the observation [steps]."""

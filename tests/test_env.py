@@ -137,7 +137,7 @@ def test_observation_format():
 def test_feedback_codes_match_info():
     vec = VecShopEnv(ShopConfig(), 256, seed=4)
     vec.reset()
-    obs, _, _, _, info = vec.step(np.arange(256) % 100)
+    obs, _, _, _, info = vec.step(np.arange(256) % 50)
     _, feedback, _ = split_observation(info["final_obs"], ShopConfig().history_len)
     expected = np.where(info["purchased"], PURCHASE, np.where(info["clicked"], CLICK, SKIP))
     np.testing.assert_array_equal(feedback[:, -1], expected)
@@ -166,7 +166,7 @@ def test_without_long_term_effects_the_future_ignores_actions():
     # with long-term effects the same two policies give different session lengths
     assert not np.array_equal(
         _session_lengths(ShopConfig(), lambda t: np.full(64, clickbait)),
-        _session_lengths(ShopConfig(), lambda t: np.full(64, (7 * t) % 100)),
+        _session_lengths(ShopConfig(), lambda t: np.full(64, (7 * t) % 50)),
     )
 
 
@@ -204,7 +204,7 @@ def test_truncation_at_max_steps_is_not_termination():
 
 
 def test_patience_running_out_terminates():
-    lengths = _session_lengths(ShopConfig(), lambda t: np.full(64, t % 100))
+    lengths = _session_lengths(ShopConfig(), lambda t: np.full(64, t % 50))
     assert lengths.min() < ShopConfig().max_steps  # sessions that ended by termination
 
 
@@ -294,7 +294,7 @@ def test_observation_from_history_matches_the_env():
     env = ShopEnv(config)
     obs, _ = env.reset(seed=3)
     items, feedback = [], []
-    for action in [5, 17, 5, 42, 8, 99, 0]:
+    for action in [5, 17, 5, 42, 8, 49, 0]:
         obs, *_ = env.step(action)
         items.append(action)
         feedback.append(int(obs[2 * config.history_len - 1]))  # the newest feedback code
@@ -305,7 +305,7 @@ def test_observation_from_history_rejects_bad_input():
     from dqrec.env import observation_from_history
 
     config = ShopConfig()
-    with pytest.raises(ValueError, match="item id 100"):
-        observation_from_history(config, [100], [1])
+    with pytest.raises(ValueError, match="item id 50"):
+        observation_from_history(config, [50], [1])
     with pytest.raises(ValueError, match="feedback code 0"):
         observation_from_history(config, [1], [0])

@@ -1,0 +1,61 @@
+"""Run time and peak kernel memory of every notebook (Restart & Run All, as CI's nbval does).
+
+    python benchmarks/bench_notebooks.py [notebooks/01_*.ipynb ...]
+
+Each notebook is executed by ``jupyter nbconvert --execute`` in a child process, into a
+temporary copy (the committed notebook is never touched). The kernel is a grandchild of
+this script, so ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` after each run is the largest
+resident set of any process in that run: an upper bound on the kernel's peak memory.
+Prints one JSON line per notebook and a total (targets: under 10 minutes in all, and
+under 2 GB per kernel).
+"""
+
+import glob
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run(path):
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, os.path.basename(path))
+        shutil.copy(path, copy)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+             "--inplace", "--ExecutePreprocessor.timeout=900",
+             "--ExecutePreprocessor.extra_arguments=['--IPKernelApp.capture_fd_output=False']",
+             copy],
+            check=True, capture_output=True, cwd=os.path.dirname(os.path.abspath(path)),
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb
+
+
+def main(paths):
+    paths = paths or sorted(glob.glob("notebooks/*.ipynb"))
+    total = 0.0
+    for path in paths:
+        # a fresh process per notebook, so RUSAGE_CHILDREN covers that notebook alone
+        done = subprocess.run([sys.executable, __file__, "--one", path], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        record = json.loads(done.stdout)
+        total += record["seconds"]
+        print(json.dumps(record), flush=True)
+    print(json.dumps({"bench": "notebooks_total", "seconds": round(total, 1),
+                      "load1": os.getloadavg()[0]}), flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        seconds, peak_mb = run(sys.argv[2])
+        print(json.dumps({"bench": "notebook", "notebook": sys.argv[2], "seconds": round(seconds, 1),
+                          "peak_rss_mb": round(peak_mb), "load1": os.getloadavg()[0]}))  # fmt: skip
+    else:
+        main(sys.argv[1:])

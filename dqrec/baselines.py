@@ -33,9 +33,9 @@ class PopularityPolicy:
         self.history_len = history_len
 
     @classmethod
-    def fit(cls, shop_config, num_shoppers=2000, seed=7):
+    def fit(cls, shop_config, num_shoppers=2000, seed=7, catalogue=None):
         """Count purchases per item in logs of one session of random recommendations each."""
-        env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed)
+        env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed, catalogue=catalogue)
         env.reset(seed=seed)
         rng = np.random.default_rng(seed)
         counts = np.zeros(shop_config.num_items)

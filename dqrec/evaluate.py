@@ -41,9 +41,13 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate_policy(policy, shop_config, num_shoppers=500, seed=1_000_003) -> EvalResult:
-    """One session for each of ``num_shoppers`` evaluation shoppers, acting greedily."""
-    env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed)
+def evaluate_policy(policy, shop_config, num_shoppers=500, seed=1_000_003, catalogue=None):
+    """One session for each of ``num_shoppers`` evaluation shoppers, acting greedily.
+
+    ``catalogue`` replaces the one built from ``shop_config`` (e.g. a calibrated one).
+    Returns an ``EvalResult``.
+    """
+    env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed, catalogue=catalogue)
     obs, _ = env.reset(seed=seed)
     active = np.ones(num_shoppers, bool)  # still in their first (evaluated) session
     returns = np.zeros(num_shoppers)

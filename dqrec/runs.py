@@ -22,26 +22,28 @@ def myopic_config(config: TrainConfig) -> TrainConfig:
                           checkpoint_dir=checkpoint_dir)  # fmt: skip
 
 
-def train_myopic(config: TrainConfig, resume: bool = True):
+def train_myopic(config: TrainConfig, resume: bool = True, catalogue=None):
     from dqrec.train import train
 
-    return train(myopic_config(config), resume=resume)
+    return train(myopic_config(config), resume=resume, catalogue=catalogue)
 
 
-def baseline_policies(shop_config, seed=0) -> dict:
+def baseline_policies(shop_config, seed=0, catalogue=None) -> dict:
     """Random, most popular and the (myopic) oracle."""
     return {
         "random": RandomPolicy(shop_config.num_items, seed=seed),
-        "most popular": PopularityPolicy.fit(shop_config, seed=seed + 7),
+        "most popular": PopularityPolicy.fit(shop_config, seed=seed + 7, catalogue=catalogue),
         "oracle (myopic, sees latent)": OraclePolicy(),
     }
 
 
-def compare_policies(policies: dict, shop_config, num_shoppers, seed) -> dict:
-    """``{name: EvalResult}`` for the given policies and every baseline, on one shopper set."""
-    everything = {**policies, **baseline_policies(shop_config)}
+def compare_policies(policies: dict, shop_config, num_shoppers, seed, catalogue=None) -> dict:
+    """``{name: EvalResult}`` for the given policies and every baseline, on one shopper set
+    (``catalogue``: a custom catalogue, e.g. calibrated from data, for every policy)."""
+    everything = {**policies, **baseline_policies(shop_config, catalogue=catalogue)}
     return {
-        name: evaluate_policy(p, shop_config, num_shoppers, seed) for name, p in everything.items()
+        name: evaluate_policy(p, shop_config, num_shoppers, seed, catalogue)
+        for name, p in everything.items()
     }
 
 

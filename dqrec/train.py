@@ -98,34 +98,37 @@ def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
     return DQNAgent(obs_dim, num_actions, config.agent, config.network, metadata=metadata)
 
 
-def _make_env(config: TrainConfig):
+def _make_env(config: TrainConfig, catalogue=None):
     if config.env_id is None:
-        return VecShopEnv(config.shop, num_envs=config.num_envs, seed=config.seed)
+        return VecShopEnv(config.shop, config.num_envs, config.seed, catalogue=catalogue)
     try:
         return _GymVecEnv(config.env_id, config.num_envs, config.seed)
     except gymnasium.error.Error as exc:
         raise ConfigError(f"TrainConfig.env_id {config.env_id!r} cannot be made: {exc}") from None
 
 
-def _evaluate(agent, config):
+def _evaluate(agent, config, catalogue=None):
     if config.env_id is None:
-        return evaluate_policy(agent, config.shop, config.num_eval_shoppers, config.eval_seed)
+        shop, n, seed = config.shop, config.num_eval_shoppers, config.eval_seed
+        return evaluate_policy(agent, shop, n, seed, catalogue)
     return evaluate_gym_policy(agent, config.env_id, config.num_eval_shoppers, config.eval_seed)
 
 
-def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
+def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=None) -> History:
     """Train a DQN agent as ``config`` says and return its ``History`` (with ``.agent``).
 
     With ``config.checkpoint_dir`` set and ``resume`` true, training continues from the
     newest checkpoint there, if any, and gives the same numbers as an uninterrupted run.
     ``callback(env_steps, history)``, if given, is called after every iteration.
+    ``catalogue`` replaces the shop's generated catalogue (e.g. one calibrated from data,
+    ``dqrec.calibrate``) for training and evaluation.
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
     if config.env_id is not None and config.checkpoint_dir is not None:
         raise ConfigError("TrainConfig.checkpoint_dir is supported for the shop only "
                           f"(env_id must be None, got {config.env_id!r})")  # fmt: skip
-    env = _make_env(config)
+    env = _make_env(config, catalogue)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     num_actions = int(env.single_action_space.n)
     agent = make_agent(config, obs_dim, num_actions)
@@ -173,7 +176,7 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
                 history.losses.append(stats["loss"])
                 history.mean_q.append(stats["mean_q"])
         if config.eval_every and env_steps // config.eval_every > before // config.eval_every:
-            _record_eval(history, env_steps, _evaluate(agent, config), writer, epsilon)
+            _record_eval(history, env_steps, _evaluate(agent, config, catalogue), writer, epsilon)
         if config.checkpoint_dir and (
             env_steps // config.checkpoint_every > before // config.checkpoint_every
         ):
@@ -184,7 +187,8 @@ def train(config: TrainConfig, resume: bool = True, callback=None) -> History:
             callback(env_steps, history)
     progress.close()
     if not history.eval_steps or history.eval_steps[-1] != env_steps:
-        _record_eval(history, env_steps, _evaluate(agent, config), writer, schedule(env_steps))
+        result = _evaluate(agent, config, catalogue)
+        _record_eval(history, env_steps, result, writer, schedule(env_steps))
     history.wall_time = wall_before + time.perf_counter() - started
     return history
 

@@ -77,3 +77,22 @@ def test_history_and_tensorboard(tmp_path):
     assert set(history.final_eval) >= {"mean_return", "return_ci", "ctr", "conversion"}
     assert any((tmp_path / "tb").iterdir())
     assert "agent" not in history.to_dict()
+
+
+def test_training_and_evaluation_accept_a_custom_catalogue():
+    import dataclasses
+
+    from dqrec.env import Catalogue
+    from dqrec.runs import compare_policies
+    from dqrec.train import train
+
+    config = small_config(total_steps=400, eval_every=0)
+    base = Catalogue.from_config(config.shop)
+    cheap = dataclasses.replace(base, price=base.price * 0.01)  # nearly free items: tiny rewards
+    history = train(config, catalogue=cheap)
+    results = compare_policies({"dqn": history.agent}, config.shop, 32, seed=5, catalogue=cheap)
+    normal = compare_policies({"dqn": history.agent}, config.shop, 32, seed=5)
+    assert (
+        results["oracle (myopic, sees latent)"].revenue
+        < normal["oracle (myopic, sees latent)"].revenue
+    )

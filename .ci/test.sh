@@ -13,6 +13,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 bash .ci/book.sh
+export DQREC_REQUIRE_BROWSER=${DQREC_REQUIRE_BROWSER:-$([[ $(id -u) == 0 ]] && echo 1 || echo 0)}
 export DQREC_DATA_DIR=${DQREC_DATA_DIR:-$(cd .. && pwd)/shared/data}
 .venv/bin/python -m pytest tests notebooks --nbval \
     --nbval-sanitize-with notebooks/nbval_sanitize.cfg -q "$@"

@@ -7,6 +7,7 @@ mapped to NOTFOUND.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,13 +21,20 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SITE = REPO / "_build" / "html"
 
+# CI sets DQREC_REQUIRE_BROWSER=1 so that a missing site or browser fails instead of skipping.
+REQUIRED = os.environ.get("DQREC_REQUIRE_BROWSER") == "1"
+
 if not (SITE / "index.html").exists():
+    if REQUIRED:
+        raise RuntimeError("DQREC_REQUIRE_BROWSER=1 but _build/html/index.html does not exist")
     pytest.skip(
         "the book is not built (no _build/html/index.html); run .ci/book.sh first",
         allow_module_level=True,
     )
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if REQUIRED and CHROMIUM is None:
+    raise RuntimeError("DQREC_REQUIRE_BROWSER=1 but chromium is not installed")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
 )

@@ -218,7 +218,19 @@ def _summary_writer(directory):
     return tf.summary.create_file_writer(directory)
 
 
+class _NoProgress:
+    """Stands in for a progress bar when none is wanted (and keeps tqdm unimported)."""
+
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
 def _progress_bar(config, initial):
+    if not config.progress:
+        return _NoProgress()
     from tqdm.auto import tqdm
 
     return tqdm(total=config.total_steps, initial=min(initial, config.total_steps),

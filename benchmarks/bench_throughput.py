@@ -25,9 +25,10 @@ def env_throughput(num_envs, seconds=2.0):
 
     from dqrec.env import ShopConfig, VecShopEnv
 
-    env = VecShopEnv(ShopConfig(), num_envs=num_envs, seed=0)
+    config = ShopConfig()
+    env = VecShopEnv(config, num_envs=num_envs, seed=0)
     env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, 100, size=(64, num_envs))
+    actions = np.random.default_rng(0).integers(0, config.num_items, size=(64, num_envs))
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         env.step(actions[steps % 64])

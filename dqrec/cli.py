@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--total-steps", type=int, default=None, help="environment steps")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     train.add_argument("--encoder", choices=("pooled", "gru"), default="pooled")
-    train.add_argument("--dueling", action="store_true", help="use the dueling head")
+    train.add_argument("--no-dueling", action="store_true",
+                       help="a plain Q head instead of the dueling one")  # fmt: skip
     train.add_argument("--gamma", type=float, default=None, help="discount factor")
     train.add_argument("--no-long-term-effects", action="store_true",
                        help="turn the simulator's long-term effects off")  # fmt: skip
@@ -119,7 +120,9 @@ def _train(args) -> int:
         if args.gamma is None
         else dataclasses.replace(defaults.agent, gamma=args.gamma)
     )
-    network = dataclasses.replace(defaults.network, encoder=args.encoder, dueling=args.dueling)
+    network = dataclasses.replace(
+        defaults.network, encoder=args.encoder, dueling=not args.no_dueling
+    )
     out = Path(args.out)
     changes = dict(
         shop=ShopConfig(long_term_effects=not args.no_long_term_effects), agent=agent,

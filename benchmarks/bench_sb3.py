@@ -1,7 +1,7 @@
 """dqrec's DQN (TensorFlow) side by side with Stable-Baselines3's DQN (PyTorch).
 
     python benchmarks/bench_sb3.py --task cartpole > benchmarks/results/sb3_cartpole.jsonl
-    python benchmarks/bench_sb3.py --task shop --seeds 3 > benchmarks/results/sb3_shop.jsonl
+    python benchmarks/bench_sb3.py --task shop > benchmarks/results/sb3_shop.jsonl
 
 Needs the benchmark venv (``benchmarks/requirements.txt``: torch, stable-baselines3). Runs
 alternate (dqrec seed 0, sb3 seed 0, dqrec seed 1, ...) so that a change in the machine's

@@ -33,7 +33,7 @@ import pandas as pd
 
 from dqrec import env as shop
 from dqrec.data import Catalogue as LogCatalogue
-from dqrec.metrics import mean_ci
+from dqrec.evaluate import evaluate_policy
 
 
 def purchase_matrix(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
@@ -197,18 +197,9 @@ def rollout(policy, config, catalogue, num_shoppers, seed) -> dict:
 
 
 def evaluate_in_env(policy, config, catalogue, num_shoppers=500, seed=1_000_003) -> dict:
-    """``dqrec.evaluate.evaluate_policy``'s main metrics, for a simulator with an injected
-    catalogue (the same fixed shoppers, common random numbers, for every policy)."""
-    r = rollout(policy, config, catalogue, num_shoppers, seed)
-    mean, half_width = mean_ci(r["returns"])
-    return {
-        "mean_return": mean,
-        "return_ci": half_width,
-        "ctr": r["clicks"].sum() / r["lengths"].sum(),
-        "conversion": r["purchases"].sum() / max(r["clicks"].sum(), 1.0),
-        "session_length": r["lengths"].mean(),
-        "coverage": r["coverage"],
-    }
+    """``dqrec.evaluate.evaluate_policy`` on the simulator with an injected catalogue (the
+    same fixed shoppers, common random numbers, for every policy), as a dict."""
+    return evaluate_policy(policy, config, num_shoppers, seed, catalogue).to_dict()
 
 
 def gini(counts) -> float:

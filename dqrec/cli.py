@@ -88,11 +88,16 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ chatter quiet
+    missing = _missing_input(args)
+    if missing:  # answered at once, before TensorFlow (seconds to import) is loaded
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     from dqrec.checkpoint import CheckpointError, ModelFileError
     from dqrec.config import ConfigError
+    from dqrec.quiet_tf import import_tensorflow
 
     try:
+        import_tensorflow()  # without the start-up log lines some CPUs get
         return {"train": _train, "evaluate": _evaluate, "recommend": _recommend}[args.command](args)
     except (UsageError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -104,6 +109,15 @@ def main(argv=None) -> int:
         print("interrupted; rerun the same command to resume from the last checkpoint",
               file=sys.stderr)  # fmt: skip
         return 130
+
+
+def _missing_input(args) -> str | None:
+    """The first model file named on the command line that does not exist, as a message."""
+    paths = [getattr(args, "model", None), getattr(args, "myopic", None)]  # evaluate, recommend
+    for path in filter(None, paths):
+        if not os.path.exists(path):
+            return f"model file {path} does not exist"
+    return None
 
 
 def _train(args) -> int:

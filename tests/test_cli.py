@@ -1,5 +1,6 @@
 """The command line: the three commands end to end, and one clear line for each bad input."""
 
+import os
 import subprocess
 import sys
 
@@ -8,10 +9,22 @@ import pytest
 from dqrec.cli import main, parse_history
 
 
-def run_cli(*args):
+def chatty_env():
+    """A fresh environment in which TensorFlow logs on start-up on any CPU.
+
+    oneDNN's custom operations switched on make TensorFlow write its absl preamble and an
+    ``I0000 ... oneDNN custom operations are on`` line to stderr, as it does by itself on
+    Intel Xeons; ``TF_CPP_MIN_LOG_LEVEL`` is removed, as in a user's shell.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["TF_ENABLE_ONEDNN_OPTS"] = "1"
+    return env
+
+
+def run_cli(*args, env=None):
     """Run ``python -m dqrec`` in a fresh process: (exit code, stdout, stderr)."""
     done = subprocess.run([sys.executable, "-m", "dqrec", *args], capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+                          timeout=300, env=env)  # fmt: skip
     return done.returncode, done.stdout, done.stderr
 
 
@@ -115,3 +128,39 @@ def test_corrupt_checkpoint_exits_1(tmp_path):
     (folder / "ckpt-000000001000.npz").write_bytes(b"garbage")
     code, _, err = run_cli("train", "--out", str(tmp_path), "--total-steps", "2000")
     assert code == 1 and "truncated or corrupt" in err and "Traceback" not in err
+
+
+def test_tensorflow_is_chatty_in_the_test_environment():
+    # Without this the next test would prove nothing: TensorFlow must log on start-up here.
+    done = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True,
+                          text=True, timeout=300, env=chatty_env())  # fmt: skip
+    assert "oneDNN custom operations are on" in done.stderr
+
+
+def test_errors_are_one_line_even_when_tensorflow_logs(tmp_path, trained):
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes(b"not a model")
+    model = str(trained / "dqn.keras")
+    cases = [
+        (("recommend", str(tmp_path / "none.keras")), 1, "does not exist"),
+        (("evaluate", model, "--myopic", str(tmp_path / "none.keras")), 1, "does not exist"),
+        (("recommend", str(corrupt)), 1, "truncated or not a Keras"),
+        (("recommend", model, "--history", "3:click,999:skip"), 2, "item 999 is not in"),
+        (("evaluate", model, "--shoppers", "0"), 2, "--shoppers must be >= 1"),
+        (("train", "--out", str(tmp_path / "run"), "--gamma", "1.5"), 2, "AgentConfig.gamma"),
+    ]
+    for args, code, expected in cases:
+        got, _, err = run_cli(*args, env=chatty_env())
+        assert (got, err.count("\n"), err.startswith("error: ")) == (code, 1, True), (args, err)
+        assert expected in err, (args, err)
+
+
+def test_missing_model_is_reported_before_tensorflow_is_imported(tmp_path):
+    script = (
+        "import sys\nfrom dqrec.cli import main\n"
+        f"code = main(['recommend', {str(tmp_path / 'none.keras')!r}])\n"
+        "assert code == 1 and 'tensorflow' not in sys.modules, code\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr

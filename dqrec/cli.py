@@ -124,8 +124,7 @@ def _train(args) -> int:
     import dataclasses
 
     from dqrec.checkpoint import save_model
-    from dqrec.config import TrainConfig
-    from dqrec.env import ShopConfig
+    from dqrec.config import ShopConfig, TrainConfig
     from dqrec.runs import compare_policies, format_table, train_myopic
 
     defaults = TrainConfig()

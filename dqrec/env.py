@@ -46,7 +46,7 @@ import gymnasium
 import numpy as np
 
 from dqrec import rng
-from dqrec.shop_config import NUM_SESSION_FEATURES, ShopConfig
+from dqrec.config import NUM_SESSION_FEATURES, ShopConfig  # re-exported: dqrec.env.ShopConfig
 
 __all__ = [
     "CLICK", "NUM_SESSION_FEATURES", "PAD_FEEDBACK", "PURCHASE", "SKIP", "Catalogue",

@@ -158,7 +158,7 @@ class ExportedRecommender:
 
     def shop_config(self):
         """The ``ShopConfig`` the model was exported with."""
-        from dqrec.env import ShopConfig
+        from dqrec.config import ShopConfig
 
         try:
             return ShopConfig(**self.info["shop_config"])

@@ -90,11 +90,6 @@ def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
         return DQNAgent(obs_dim, num_actions, config.agent, config.network,
                         history_len=shop.history_len, num_items=shop.num_items,
                         metadata=metadata)  # fmt: skip
-    if config.network.encoder != "mlp":
-        raise ConfigError(
-            f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
-            f"({config.env_id!r}), got {config.network.encoder!r}"
-        )
     return DQNAgent(obs_dim, num_actions, config.agent, config.network, metadata=metadata)
 
 
@@ -125,9 +120,6 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
-    if config.env_id is not None and config.checkpoint_dir is not None:
-        raise ConfigError("TrainConfig.checkpoint_dir is supported for the shop only "
-                          f"(env_id must be None, got {config.env_id!r})")  # fmt: skip
     env = _make_env(config, catalogue)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     num_actions = int(env.single_action_space.n)

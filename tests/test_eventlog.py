@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dqrec import data
+from dqrec.config import ConfigError
 from dqrec.env import CLICK, PURCHASE
 from dqrec.eventlog import EventLogSpec, load_event_log
 
@@ -77,5 +78,5 @@ def test_iso_dates_and_bad_dates(tmp_path):
 
 
 def test_unknown_event_weight_is_rejected():
-    with pytest.raises(ValueError, match="unknown events"):
+    with pytest.raises(ConfigError, match="EventLogSpec.event_weights has unknown events"):
         EventLogSpec(user="u", item="i", timestamp="t", event_weights={"like": 1.0})

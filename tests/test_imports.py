@@ -1,0 +1,134 @@
+"""The import graph: no cycle, and the light modules stay light (no TensorFlow, no Gymnasium).
+
+Run it as a script to print the graph of dqrec's modules (read with ``ast``; nothing is
+imported): ``python tests/test_imports.py`` (``--top-level`` for import-time edges only).
+"""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "dqrec"
+
+
+def module_names(package_dir=PACKAGE_DIR):
+    """``{"dqrec.env": path, ...}`` for every module of the package (``__init__`` as the package)."""
+    names = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        parts = path.relative_to(package_dir.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+def import_graph(package_dir=PACKAGE_DIR, top_level_only=False):
+    """``{module: sorted dqrec modules it imports}``, read with ``ast`` (nothing is imported).
+
+    Every ``import`` counts, also those inside functions (a deferred import is still a
+    dependency), unless ``top_level_only``. ``from dqrec.x import y`` points at ``dqrec.x.y``
+    when that is a module, else at ``dqrec.x``.
+    """
+    modules = module_names(package_dir)
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        nodes = tree.body if top_level_only else ast.walk(tree)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative import
+                    anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{anchor}.{base}" if base else anchor
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    targets.add(sub if sub in modules else base)
+        graph[name] = sorted(t for t in targets if t in modules and t != name)
+    return graph
+
+
+def find_cycle(graph):
+    """One import cycle as a list ``[a, b, ..., a]``, or ``None`` when the graph has none."""
+    state = {}  # module -> "visiting" | "done"
+    stack = []
+
+    def visit(node):
+        state[node] = "visiting"
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "visiting":
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_import_graph_has_no_cycle():
+    graph = import_graph()
+    assert {"dqrec", "dqrec.config", "dqrec.env", "dqrec.agent"} <= set(graph)  # it read them
+    assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph))}"
+
+
+def test_find_cycle_finds_a_cycle():
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": ["b", "c"], "b": ["c"], "c": []}) is None
+
+
+def _loaded_after(code: str) -> dict:
+    """Which heavy packages a fresh interpreter has loaded after running ``code``."""
+    probe = (
+        f"{code}\nimport json, sys\n"
+        "print(json.dumps({m: m in sys.modules for m in ('tensorflow', 'keras', 'gymnasium')}))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE_DIR.parent)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# the simulator, replay, exploration, n-step returns, metrics, OPE, configs and the tabular
+# (NumPy) TD target: none of them needs TensorFlow
+NO_TENSORFLOW = [
+    "dqrec.config",
+    "dqrec.env",
+    "dqrec.replay",
+    "dqrec.exploration",
+    "dqrec.nstep",
+    "dqrec.metrics",
+    "dqrec.ope",
+    "dqrec.ope_sim",
+    "dqrec.tabular",
+    "dqrec.evaluate",
+    "dqrec.baselines",
+]
+
+
+def test_numpy_modules_do_not_import_tensorflow():
+    loaded = _loaded_after("\n".join(f"import {m}" for m in NO_TENSORFLOW))
+    assert not loaded["tensorflow"] and not loaded["keras"], loaded
+
+
+if __name__ == "__main__":
+    top_level = "--top-level" in sys.argv
+    graph = import_graph(top_level_only=top_level)
+    width = max(map(len, graph))
+    for module, imports in graph.items():
+        print(f"{module:{width}}  -> {', '.join(i.removeprefix('dqrec.') for i in imports)}")
+    cycle = find_cycle(graph)
+    print("cycle:", " -> ".join(cycle) if cycle else "none")

@@ -103,7 +103,7 @@ def td_loss(agent, transitions: Transitions, gamma: float) -> float:
     """
     import tensorflow as tf
 
-    from dqrec.agent import huber
+    from dqrec.losses import huber
     from dqrec.targets import td_targets
 
     next_q_target = agent.target(tf.constant(transitions.next_obs))  # (n, num_actions)

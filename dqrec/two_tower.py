@@ -34,8 +34,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dqrec.agent import huber
-from dqrec.networks import NUM_FEEDBACK_CODES
+from dqrec.losses import huber
+from dqrec.networks import PooledHistoryEncoder
 from dqrec.targets import td_targets
 
 
@@ -63,11 +63,8 @@ class TwoTowerQNetwork(keras.Model):
         self.tower_dim = int(tower_dim)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.metadata = dict(metadata or {})
-        # state tower f(s); id num_items is the padding item of the history
-        self.history_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
-        self.feedback_gate = keras.layers.Embedding(
-            NUM_FEEDBACK_CODES, embedding_dim, embeddings_initializer="ones"
-        )
+        # state tower f(s): the pooled encoder of dqrec.networks, then ReLU layers
+        self.pooled_history = PooledHistoryEncoder(history_len, num_items, embedding_dim)
         self.state_layers = [keras.layers.Dense(u, activation="relu") for u in self.hidden_units]
         self.state_out = keras.layers.Dense(tower_dim)
         # item tower g(a) over [id embedding, category embedding, price]
@@ -97,18 +94,19 @@ class TwoTowerQNetwork(keras.Model):
     # ---- the two towers ---------------------------------------------------------------
     def state_vectors(self, obs):
         """``f(s)``: ``(batch, tower_dim)`` (the pooled encoder of ``dqrec.networks``)."""
-        obs = tf.cast(obs, tf.float32)
-        h = self.history_len
-        item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
-        feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
-        pairs = self.history_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
-        weights = tf.cast(feedback > 0, tf.float32)[:, :, None]  # (batch, H, 1)
-        count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)  # (batch, 1)
-        mean = tf.reduce_sum(pairs * weights, axis=1) / count  # (batch, E)
-        z = tf.concat([mean, pairs[:, -1, :], obs[:, 2 * h :]], axis=-1)
+        z = self.pooled_history(tf.cast(obs, tf.float32))  # (batch, 2E + 4)
         for layer in self.state_layers:
             z = layer(z)
         return self.state_out(z)  # (batch, tower_dim)
+
+    # the encoder's parts, as attributes of the network
+    @property
+    def history_embedding(self):
+        return self.pooled_history.item_embedding
+
+    @property
+    def feedback_gate(self):
+        return self.pooled_history.feedback_gate
 
     def item_vectors(self, item_ids=None):
         """``g(a)`` for the given ids (any shape ``S``) -> ``S + (tower_dim,)``; all items if None."""

@@ -51,9 +51,16 @@ def test_injected_catalogue_runs_and_default_is_unchanged():
     single = ShopEnv(config, shopper_index=0, catalogue=catalogue)
     single.reset(seed=1)
     assert single.catalogue is catalogue
-    default = VecShopEnv(ShopConfig(), num_envs=2)
-    np.testing.assert_array_equal(default.catalogue.price,
-                                  Catalogue.from_config(ShopConfig()).price)  # fmt: skip
+    # the shoppers react to the injected catalogue, not to the one the config would generate
+    injected = VecShopEnv(config, num_envs=8, seed=1, catalogue=catalogue)
+    generated = VecShopEnv(config, num_envs=8, seed=1)
+    injected.reset(seed=1), generated.reset(seed=1)
+    assert not np.allclose(injected.expected_rewards(), generated.expected_rewards())
+    # the default shop's catalogue is unchanged: numbers pinned from ShopConfig() (seed 0)
+    default = VecShopEnv(ShopConfig(), num_envs=2).catalogue
+    np.testing.assert_allclose(default.price[:3], [0.70725598, 0.59725736, 0.33083473], rtol=1e-7)
+    np.testing.assert_array_equal(np.flatnonzero(default.is_clickbait), [13, 14, 18, 28, 30])
+    np.testing.assert_array_equal(default.category[:6], [0, 1, 2, 3, 4, 0])
     result = evaluate_in_env(RandomPolicy(config.num_items), config, catalogue, 20, seed=3)
     assert result["session_length"] >= 1
 

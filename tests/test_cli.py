@@ -1,12 +1,16 @@
 """The command line: the three commands end to end, and one clear line for each bad input."""
 
+import contextlib
+import io
+import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from dqrec.cli import main, parse_history
+from dqrec.cli import UsageError, main, parse_history
 
 
 def chatty_env():
@@ -58,23 +62,48 @@ def test_parse_history():
     assert parse_history("12:click, 40:skip,3:PURCHASE") == ([12, 40, 3], [2, 1, 3])
     assert parse_history("") == ([], [])
     for bad in ("12", "x:click", "12:like", "-1:skip"):
-        with pytest.raises(Exception, match="is not ITEM:FEEDBACK"):
+        with pytest.raises(UsageError, match="is not ITEM:FEEDBACK"):
             parse_history(bad)
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained_run(tmp_path_factory):
+    """``dqrec train`` run once in this process: (output folder, what it printed)."""
     out = tmp_path_factory.mktemp("run")
-    code = main(["train", "--out", str(out), "--total-steps", "3000", "--eval-shoppers", "40",
-                 "--checkpoint-every", "1000"])  # fmt: skip
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["train", "--out", str(out), "--total-steps", "3000", "--eval-shoppers",
+                     "40", "--checkpoint-every", "1000"])  # fmt: skip
     assert code == 0
-    return out
+    return out, printed.getvalue()
 
 
-def test_train_writes_models_results_and_a_table(trained, capsys):
+@pytest.fixture(scope="module")
+def trained(trained_run):
+    return trained_run[0]
+
+
+POLICIES = ("DQN", "myopic (gamma=0)", "random", "most popular", "oracle")
+
+
+def test_train_writes_models_results_and_a_table(trained_run):
+    trained, printed = trained_run
     assert (trained / "dqn.keras").is_file() and (trained / "myopic.keras").is_file()
-    assert (trained / "results.json").is_file()
     assert list((trained / "checkpoints" / "dqn").glob("ckpt-*.npz"))
+    results = json.loads((trained / "results.json").read_text())["results"]
+    assert set(results) == set(POLICIES)
+    # the table: a header, then one row per policy with mean ± CI, CTR, conversion, length,
+    # showing the numbers saved in results.json (rounded)
+    lines = printed.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["policy", "mean"])
+    assert lines[header].split() == ["policy", "mean", "return", "CTR", "conv.", "length"]
+    number = r"(-?\d+\.\d+)"
+    for name, line in zip(POLICIES, lines[header + 1 : header + 6], strict=True):
+        row = re.fullmatch(rf"{re.escape(name)}\s+{number} ± {number}(?:\s+{number}){{3}}", line)
+        assert row, (name, line)
+        mean, ci = float(row[1]), float(row[2])
+        assert mean == pytest.approx(results[name]["mean_return"], abs=5e-4), name
+        assert ci == pytest.approx(results[name]["return_ci"], abs=5e-4), name
 
 
 def test_evaluate_prints_every_policy(trained):
@@ -119,7 +148,7 @@ def test_bad_model_files_exit_1_with_one_line(tmp_path, trained):
 
 def test_invalid_config_value_exits_2(tmp_path):
     code, _, err = run_cli("train", "--out", str(tmp_path), "--gamma", "1.5")
-    assert code == 2 and "AgentConfig.gamma must be a number in [0.0, 1.0], got 1.5" in err
+    assert code == 2 and "AgentConfig.gamma must be a finite number in [0.0, 1.0], got 1.5" in err
 
 
 def test_corrupt_checkpoint_exits_1(tmp_path):

@@ -74,14 +74,11 @@ class DQNAgent:
 
     # ---- learning ---------------------------------------------------------------------
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated, discounts):
-        cfg = self.config
+        batch = (obs, actions, rewards, next_obs, terminated, discounts)
         with tf.GradientTape() as tape:
-            # Huber loss of y - Q_online(s, a), the target y computed without gradient
-            per_example, q_taken = per_example_td_loss(
-                self.online, self.target, obs, actions, rewards, next_obs, terminated,
-                discounts, cfg.huber_delta, cfg.double_dqn,
-            )  # (batch,) each
-            loss = tf.reduce_mean(per_example)
+            # Huber loss of y - Q_online(s, a); the TD target y carries no gradient
+            per_example, q_taken = per_example_td_loss(self.online, self.target, batch, self.config)
+            loss = tf.reduce_mean(per_example)  # per_example and q_taken: (batch,)
         grads = tape.gradient(loss, self.online.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
         self.step_counter.assign_add(1)

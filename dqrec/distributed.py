@@ -55,8 +55,17 @@ class DistributedDQN:
     ``DQNAgent``.
     """
 
-    def __init__(self, strategy, obs_dim, num_actions, agent_config, network_config,
-                 history_len=0, num_items=0, metadata=None):  # fmt: skip
+    def __init__(
+        self,
+        strategy,
+        obs_dim,
+        num_actions,
+        agent_config,
+        network_config,
+        history_len=0,
+        num_items=0,
+        metadata=None,
+    ):
         self.strategy, self.config = strategy, agent_config
         args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
         with strategy.scope():  # variables created here are mirrored on every replica
@@ -74,14 +83,13 @@ class DistributedDQN:
         self.online.set_weights(agent.online.get_weights())
         self.target.set_weights(agent.target.get_weights())
 
-    def _replica_gradients(self, obs, actions, rewards, next_obs, terminated, discounts,
-                           global_batch):  # fmt: skip
+    def _replica_gradients(
+        self, obs, actions, rewards, next_obs, terminated, discounts, global_batch
+    ):
         cfg = self.config
         with tf.GradientTape() as tape:
-            per_example, _ = per_example_td_loss(
-                self.online, self.target, obs, actions, rewards, next_obs, terminated,
-                discounts, cfg.huber_delta, cfg.double_dqn,
-            )  # (batch,)
+            batch = (obs, actions, rewards, next_obs, terminated, discounts)
+            per_example, _ = per_example_td_loss(self.online, self.target, batch, cfg)  # (batch,)
             # this replica's share of the GLOBAL mean: sum of its rows / global batch size
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
         grads = tape.gradient(loss, self.online.trainable_variables)
@@ -111,14 +119,22 @@ class DistributedDQN:
         discounts = getattr(batch, "discounts", None)
         if discounts is None:  # one-step transitions: every bootstrap term is discounted by gamma
             discounts = np.full(global_batch, self.config.gamma, np.float32)
-        fields = (batch.obs, batch.actions, batch.rewards, batch.next_obs, batch.terminated,
-                  discounts)  # fmt: skip
+        fields = (
+            batch.obs,
+            batch.actions,
+            batch.rewards,
+            batch.next_obs,
+            batch.terminated,
+            discounts,
+        )
         dtypes = (tf.float32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
 
         def replica_rows(context):  # rows [i * share, (i + 1) * share) go to replica i
             start = context.replica_id_in_sync_group * share
-            return tuple(tf.constant(np.asarray(x)[start : start + share], dtype)
-                         for x, dtype in zip(fields, dtypes, strict=True))  # fmt: skip
+            return tuple(
+                tf.constant(np.asarray(x)[start : start + share], dtype)
+                for x, dtype in zip(fields, dtypes, strict=True)
+            )
 
         per_replica = self.strategy.experimental_distribute_values_from_function(replica_rows)
         return float(self._step_fn(per_replica, tf.constant(global_batch)))

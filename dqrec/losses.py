@@ -22,20 +22,22 @@ def huber(errors, delta):
     return 0.5 * quadratic**2 + delta * (abs_errors - quadratic)
 
 
-def per_example_td_loss(online, target, obs, actions, rewards, next_obs, terminated, discounts,
-                        huber_delta, double_dqn=True):  # fmt: skip
+def per_example_td_loss(online, target, batch, config):
     """Huber loss of each transition's TD error and the Q-values it regresses, both ``(batch,)``.
 
-    ``discounts`` is gamma (a number) or a ``(batch,)`` tensor of per-transition discounts
-    (``gamma^k`` for n-step transitions). Call it under a ``tf.GradientTape``: the gradient
-    flows through ``Q_online(s, a)`` only, never through the target.
+    ``batch`` is ``(obs, actions, rewards, next_obs, terminated, discounts)`` with
+    ``discounts`` gamma (a number) or ``(batch,)`` per-transition discounts (``gamma^k`` for
+    n-step transitions); ``config`` (an ``AgentConfig``) gives ``huber_delta`` and
+    ``double_dqn``. Call it under a ``tf.GradientTape``: the gradient flows through
+    ``Q_online(s, a)`` only, never through the target.
     """
+    obs, actions, rewards, next_obs, terminated, discounts = batch
     next_q_target = target(next_obs)  # (batch, num_actions)
-    next_q_online = online(next_obs) if double_dqn else None
+    next_q_online = online(next_obs) if config.double_dqn else None
     targets = td_targets(rewards, terminated, next_q_target, discounts, next_q_online)  # (batch,)
     q_values = online(obs)  # (batch, num_actions)
     q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
-    return huber(targets - q_taken, huber_delta), q_taken
+    return huber(targets - q_taken, config.huber_delta), q_taken
 
 
 def update_target(target, online, step, config):

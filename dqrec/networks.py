@@ -91,9 +91,20 @@ class PooledHistoryEncoder(keras.layers.Layer):
 class QNetwork(keras.Model):
     """Maps ``(batch, obs_dim)`` observations to ``(batch, num_actions)`` Q-values."""
 
-    def __init__(self, obs_dim, num_actions, encoder="pooled", embedding_dim=32,
-                 hidden_units=(128,), dueling=False, head="item", history_len=0, num_items=0,
-                 metadata=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        obs_dim,
+        num_actions,
+        encoder="pooled",
+        embedding_dim=32,
+        hidden_units=(128,),
+        dueling=False,
+        head="item",
+        history_len=0,
+        num_items=0,
+        metadata=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
@@ -185,13 +196,22 @@ class QNetwork(keras.Model):
         }
 
 
-def build_q_network(obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None):
+def build_q_network(
+    obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None
+):
     """Build (and create the weights of) a ``QNetwork`` from a ``NetworkConfig``."""
     head = network_config.head if network_config.encoder != "mlp" else "dense"
-    model = QNetwork(obs_dim=obs_dim, num_actions=num_actions, encoder=network_config.encoder,
-                     embedding_dim=network_config.embedding_dim,
-                     hidden_units=network_config.hidden_units, dueling=network_config.dueling,
-                     head=head, history_len=history_len, num_items=num_items,
-                     metadata=metadata)  # fmt: skip
+    model = QNetwork(
+        obs_dim=obs_dim,
+        num_actions=num_actions,
+        encoder=network_config.encoder,
+        embedding_dim=network_config.embedding_dim,
+        hidden_units=network_config.hidden_units,
+        dueling=network_config.dueling,
+        head=head,
+        history_len=history_len,
+        num_items=num_items,
+        metadata=metadata,
+    )
     model.build((None, obs_dim))
     return model

@@ -60,8 +60,12 @@ class _GymVecEnv:
 
     def __init__(self, env_id, num_envs, seed):
         mode = gymnasium.vector.AutoresetMode.SAME_STEP
-        self.env = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
-                                      vector_kwargs={"autoreset_mode": mode})  # fmt: skip
+        self.env = gymnasium.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": mode},
+        )
         self.seed = seed
         self.single_action_space = self.env.single_action_space
         self.single_observation_space = self.env.single_observation_space
@@ -87,9 +91,15 @@ def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
     shop = config.shop
     metadata = {"train_config": json.loads(json.dumps(to_dict(config)))}
     if config.env_id is None:
-        return DQNAgent(obs_dim, num_actions, config.agent, config.network,
-                        history_len=shop.history_len, num_items=shop.num_items,
-                        metadata=metadata)  # fmt: skip
+        return DQNAgent(
+            obs_dim,
+            num_actions,
+            config.agent,
+            config.network,
+            history_len=shop.history_len,
+            num_items=shop.num_items,
+            metadata=metadata,
+        )
     return DQNAgent(obs_dim, num_actions, config.agent, config.network, metadata=metadata)
 
 
@@ -225,8 +235,13 @@ def _progress_bar(config, initial):
         return _NoProgress()
     from tqdm.auto import tqdm
 
-    return tqdm(total=config.total_steps, initial=min(initial, config.total_steps),
-                disable=not config.progress, unit="step", desc="training")  # fmt: skip
+    return tqdm(
+        total=config.total_steps,
+        initial=min(initial, config.total_steps),
+        disable=not config.progress,
+        unit="step",
+        desc="training",
+    )
 
 
 def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history):

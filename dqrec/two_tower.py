@@ -48,9 +48,18 @@ class TwoTowerQNetwork(keras.Model):
     the config stays small even for 10^5 items. Set them with ``set_item_features``.
     """
 
-    def __init__(self, history_len, num_items, num_categories, num_session_features=4,
-                 embedding_dim=32, tower_dim=32, hidden_units=(128,), metadata=None,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        history_len,
+        num_items,
+        num_categories,
+        num_session_features=4,
+        embedding_dim=32,
+        tower_dim=32,
+        hidden_units=(128,),
+        metadata=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if history_len < 1 or num_items < 1 or num_categories < 1:
             raise ValueError("history_len, num_items and num_categories must be >= 1")
@@ -159,8 +168,9 @@ class TwoTowerQNetwork(keras.Model):
         }
 
 
-def build_two_tower(shop_config, catalogue, embedding_dim=32, tower_dim=32, hidden_units=(128,),
-                    metadata=None) -> TwoTowerQNetwork:  # fmt: skip
+def build_two_tower(
+    shop_config, catalogue, embedding_dim=32, tower_dim=32, hidden_units=(128,), metadata=None
+) -> TwoTowerQNetwork:
     """A two-tower Q-network for a shop, its item features taken from ``catalogue``."""
     model = TwoTowerQNetwork(
         history_len=shop_config.history_len,
@@ -249,8 +259,15 @@ def candidate_rows(model, candidates):
     return tf.concat([model.item_vectors(candidates), model.item_biases(candidates)[:, None]], -1)
 
 
-def sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
-                       next_queries_online=None, next_rows_online=None):  # fmt: skip
+def sampled_td_targets(
+    rewards,
+    terminated,
+    next_queries,
+    next_rows,
+    gamma,
+    next_queries_online=None,
+    next_rows_online=None,
+):
     """TD targets with ``max_a' Q(s', a')`` taken over candidate items only.
 
     ``y = r + gamma (1 - terminated) max_{a' in C} Q_target(s', a')`` for a candidate set
@@ -288,8 +305,7 @@ def sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
     return td_targets(rewards, terminated, next_q_target, gamma, next_q_online)
 
 
-def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0,
-                            double_dqn=True):  # fmt: skip
+def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0, double_dqn=True):
     """A compiled gradient step on ``(obs, actions, rewards, next_obs, terminated, candidates)``.
 
     The target is ``sampled_td_targets`` over ``candidates`` ``(K,)`` (``sample_candidates``), and the regressed
@@ -305,8 +321,9 @@ def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0,
         if double_dqn:
             online_queries = online.augmented_queries(next_obs)
             online_rows = candidate_rows(online, candidates)
-        targets = sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
-                                     online_queries, online_rows)  # fmt: skip
+        targets = sampled_td_targets(
+            rewards, terminated, next_queries, next_rows, gamma, online_queries, online_rows
+        )
         with tf.GradientTape() as tape:
             q_taken = score_candidates(online, obs, actions[:, None])[:, 0]  # (batch,)
             loss = tf.reduce_mean(huber(targets - q_taken, huber_delta))

@@ -17,16 +17,27 @@ def synthetic_log(num_customers=60, num_codes=25, seed=0):
             day = pd.Timestamp("2011-01-03") + pd.Timedelta(days=int(rng.integers(0, 300)))
             for _ in range(rng.integers(1, 8)):
                 code = 10000 + 2 * rng.integers(0, num_codes // 2) + taste
-                rows.append((f"{customer}{invoice}", f"{code}", int(rng.integers(1, 5)), day,
-                             float(rng.choice([0.5, 1.0, 2.5, 8.0])), customer))  # fmt: skip
-    return pd.DataFrame(rows, columns=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate",
-                                       "UnitPrice", "CustomerID"])  # fmt: skip
+                rows.append(
+                    (
+                        f"{customer}{invoice}",
+                        f"{code}",
+                        int(rng.integers(1, 5)),
+                        day,
+                        float(rng.choice([0.5, 1.0, 2.5, 8.0])),
+                        customer,
+                    )
+                )
+    return pd.DataFrame(
+        rows,
+        columns=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+    )
 
 
 def test_calibration_returns_a_valid_config_and_catalogue():
     log = synthetic_log()
-    config, catalogue = calibrate(log, top_n=10, latent_dim=4, num_categories=3,
-                                  num_fit_shoppers=50)  # fmt: skip
+    config, catalogue = calibrate(
+        log, top_n=10, latent_dim=4, num_categories=3, num_fit_shoppers=50
+    )
     assert isinstance(config, ShopConfig) and isinstance(catalogue, Catalogue)
     assert config.num_items == 10 and config.latent_dim == 4 and config.num_categories == 3
     assert catalogue.latent.shape == (10, 4)
@@ -40,8 +51,9 @@ def test_calibration_returns_a_valid_config_and_catalogue():
 
 
 def test_injected_catalogue_runs_and_default_is_unchanged():
-    config, catalogue = calibrate(synthetic_log(), top_n=10, latent_dim=4, num_categories=3,
-                                  num_fit_shoppers=50)  # fmt: skip
+    config, catalogue = calibrate(
+        synthetic_log(), top_n=10, latent_dim=4, num_categories=3, num_fit_shoppers=50
+    )
     env = VecShopEnv(config, num_envs=8, seed=1, catalogue=catalogue)
     assert env.catalogue is catalogue
     obs, _ = env.reset(seed=1)
@@ -68,8 +80,9 @@ def test_injected_catalogue_runs_and_default_is_unchanged():
 def test_validation_table_and_helpers():
     log = synthetic_log()
     train, test = log[log["InvoiceDate"] < "2011-08-01"], log[log["InvoiceDate"] >= "2011-08-01"]
-    config, catalogue = calibrate(train, top_n=10, latent_dim=4, num_categories=3,
-                                  num_fit_shoppers=50)  # fmt: skip
+    config, catalogue = calibrate(
+        train, top_n=10, latent_dim=4, num_categories=3, num_fit_shoppers=50
+    )
     table, real_sizes, sim_lengths = validation_table(config, catalogue, train, test, 50)
     assert list(table.columns) == ["real (held-out)", "simulated"]
     assert np.isfinite(table.to_numpy()).all() and len(sim_lengths) == 50

@@ -27,8 +27,9 @@ def chatty_env():
 
 def run_cli(*args, env=None):
     """Run ``python -m dqrec`` in a fresh process: (exit code, stdout, stderr)."""
-    done = subprocess.run([sys.executable, "-m", "dqrec", *args], capture_output=True, text=True,
-                          timeout=300, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "dqrec", *args], capture_output=True, text=True, timeout=300, env=env
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -72,8 +73,19 @@ def trained_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = main(["train", "--out", str(out), "--total-steps", "3000", "--eval-shoppers",
-                     "40", "--checkpoint-every", "1000"])  # fmt: skip
+        code = main(
+            [
+                "train",
+                "--out",
+                str(out),
+                "--total-steps",
+                "3000",
+                "--eval-shoppers",
+                "40",
+                "--checkpoint-every",
+                "1000",
+            ]
+        )
     assert code == 0
     return out, printed.getvalue()
 
@@ -107,16 +119,28 @@ def test_train_writes_models_results_and_a_table(trained_run):
 
 
 def test_evaluate_prints_every_policy(trained):
-    code, out, err = run_cli("evaluate", str(trained / "dqn.keras"), "--myopic",
-                             str(trained / "myopic.keras"), "--shoppers", "30")  # fmt: skip
+    code, out, err = run_cli(
+        "evaluate",
+        str(trained / "dqn.keras"),
+        "--myopic",
+        str(trained / "myopic.keras"),
+        "--shoppers",
+        "30",
+    )
     assert code == 0, err
     for name in ("DQN", "myopic (gamma=0)", "random", "most popular", "oracle", "±"):
         assert name in out
 
 
 def test_recommend_prints_top_k(trained):
-    code, out, err = run_cli("recommend", str(trained / "dqn.keras"), "--history",
-                             "3:click,17:skip,42:purchase", "-k", "4")  # fmt: skip
+    code, out, err = run_cli(
+        "recommend",
+        str(trained / "dqn.keras"),
+        "--history",
+        "3:click,17:skip,42:purchase",
+        "-k",
+        "4",
+    )
     assert code == 0, err
     rows = out.strip().splitlines()[1:]
     assert len(rows) == 4 and [r.split()[0] for r in rows] == ["1", "2", "3", "4"]
@@ -138,8 +162,10 @@ def test_recommend_bad_input(trained, args, code, expected):
 def test_bad_model_files_exit_1_with_one_line(tmp_path, trained):
     corrupt = tmp_path / "corrupt.keras"
     corrupt.write_bytes((trained / "dqn.keras").read_bytes()[:1000])
-    for path, expected in ((tmp_path / "none.keras", "does not exist"),
-                           (corrupt, "truncated or not a Keras")):  # fmt: skip
+    for path, expected in (
+        (tmp_path / "none.keras", "does not exist"),
+        (corrupt, "truncated or not a Keras"),
+    ):
         for command in ("evaluate", "recommend"):
             code, _, err = run_cli(command, str(path))
             assert code == 1 and expected in err
@@ -161,8 +187,13 @@ def test_corrupt_checkpoint_exits_1(tmp_path):
 
 def test_tensorflow_is_chatty_in_the_test_environment():
     # Without this the next test would prove nothing: TensorFlow must log on start-up here.
-    done = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True,
-                          text=True, timeout=300, env=chatty_env())  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=chatty_env(),
+    )
     assert "oneDNN custom operations are on" in done.stderr
 
 
@@ -190,6 +221,7 @@ def test_missing_model_is_reported_before_tensorflow_is_imported(tmp_path):
         f"code = main(['recommend', {str(tmp_path / 'none.keras')!r}])\n"
         "assert code == 1 and 'tensorflow' not in sys.modules, code\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr

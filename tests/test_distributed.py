@@ -65,8 +65,13 @@ print(json.dumps({
 @pytest.mark.parametrize("grad_clip_norm", [0.01])
 def test_mirrored_two_cpus_matches_single_device(grad_clip_norm):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(grad_clip_norm)],
-                            capture_output=True, text=True, env=env, timeout=180)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(grad_clip_norm)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["replicas"] == 2 and out["steps"] == 6
@@ -105,8 +110,9 @@ print("loss:", dqn.train_step(batch(4)), "steps:", int(dqn.step_counter.numpy())
 
 def test_replica_batch_must_divide():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", DIVIDE_SCRIPT], capture_output=True,
-                            text=True, env=env, timeout=180)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", DIVIDE_SCRIPT], capture_output=True, text=True, env=env, timeout=180
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     assert "error: batch size 5 must be a multiple of the 2 replicas" in lines

@@ -49,8 +49,14 @@ def test_ndcg_by_hand():
 
 
 def test_no_relevant_items_gives_nan_and_mean_skips_them():
-    for fn in (metrics.precision_at_k, metrics.recall_at_k, metrics.f1_at_k,
-               metrics.hit_rate_at_k, metrics.ndcg_at_k, metrics.mrr):  # fmt: skip
+    for fn in (
+        metrics.precision_at_k,
+        metrics.recall_at_k,
+        metrics.f1_at_k,
+        metrics.hit_rate_at_k,
+        metrics.ndcg_at_k,
+        metrics.mrr,
+    ):
         assert math.isnan(fn(RANKED, set(), 3))
     # user 1: top-2 [3, 1] vs {1,5,9}: precision 0.5; user 2: [2, 7] vs {2}: precision 0.5
     # user 3 has no relevant item and is skipped -> mean precision 0.5 over 2 users
@@ -76,9 +82,16 @@ def test_catalogue_coverage_and_top_k():
 
 @pytest.mark.parametrize(
     ("df", "confidence", "expected"),  # Student t tables (two-sided)
-    [(1, 0.95, 12.706), (2, 0.95, 4.303), (4, 0.95, 2.776), (9, 0.95, 2.262),
-     (30, 0.95, 2.042), (9, 0.99, 3.250), (1000, 0.95, 1.962)],
-)  # fmt: skip
+    [
+        (1, 0.95, 12.706),
+        (2, 0.95, 4.303),
+        (4, 0.95, 2.776),
+        (9, 0.95, 2.262),
+        (30, 0.95, 2.042),
+        (9, 0.99, 3.250),
+        (1000, 0.95, 1.962),
+    ],
+)
 def test_t_quantile_matches_tables(df, confidence, expected):
     assert metrics.t_quantile_two_sided(confidence, df) == pytest.approx(expected, abs=1e-3)
 

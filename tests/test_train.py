@@ -13,10 +13,17 @@ def small_config(**changes):
         shop=ShopConfig(num_items=20, num_categories=4, history_len=4, max_steps=20),
         network=NetworkConfig(embedding_dim=8, hidden_units=(16,)),
         agent=AgentConfig(batch_size=32, target_period=20, jit_compile=False),
-        num_envs=8, total_steps=1_600, learning_starts=200, train_every=16, gradient_steps=2,
-        replay_capacity=2_000, epsilon_decay_steps=800, eval_every=400, num_eval_shoppers=32,
+        num_envs=8,
+        total_steps=1_600,
+        learning_starts=200,
+        train_every=16,
+        gradient_steps=2,
+        replay_capacity=2_000,
+        epsilon_decay_steps=800,
+        eval_every=400,
+        num_eval_shoppers=32,
         checkpoint_every=400,
-    )  # fmt: skip
+    )
     return config.replace(**changes)
 
 
@@ -54,8 +61,9 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
     assert ckpt.latest_checkpoint(tmp_path / "run").name == "ckpt-000000000800.npz"
     resumed = train(config)
     assert _numbers(resumed) == _numbers(uninterrupted)
-    weights = zip(resumed.agent.online.get_weights(), uninterrupted.agent.online.get_weights(),
-                  strict=True)  # fmt: skip
+    weights = zip(
+        resumed.agent.online.get_weights(), uninterrupted.agent.online.get_weights(), strict=True
+    )
     for wa, wb in weights:
         np.testing.assert_array_equal(wa, wb)
     assert len(ckpt.list_checkpoints(tmp_path / "run")) == config.keep_checkpoints

@@ -60,7 +60,7 @@ def random_stepper(env, num_items, num_envs):
 def env_profile(sizes, sync_sizes, seconds):
     import gymnasium
 
-    import dqrec  # noqa: F401  (registers dqrec/Shop-v0)
+    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
     from dqrec.env import ShopConfig, VecShopEnv
 
     shop = ShopConfig()

@@ -382,7 +382,7 @@ def main(argv=None):
     eval_every = args.eval_every or (5000 if args.task == "cartpole" else 20_000)
 
     pin_threads()
-    import dqrec  # noqa: F401  (registers dqrec/Shop-v0)
+    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
 
     print(json.dumps(machine_info()), flush=True)
     runs = []

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "dqrec"
 
 
@@ -122,6 +124,51 @@ NO_TENSORFLOW = [
 def test_numpy_modules_do_not_import_tensorflow():
     loaded = _loaded_after("\n".join(f"import {m}" for m in NO_TENSORFLOW))
     assert not loaded["tensorflow"] and not loaded["keras"], loaded
+
+
+def test_import_dqrec_metrics_and_help_load_neither_tensorflow_nor_gymnasium():
+    help_run = (
+        "import contextlib, io, runpy, sys\n"
+        "sys.argv = ['dqrec', '--help']\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+        "    runpy.run_module('dqrec', run_name='__main__')\n"
+        "assert 'recommend' in out.getvalue()\n"
+    )
+    for code in ("import dqrec", "import dqrec.metrics", "import dqrec.config", help_run):
+        loaded = _loaded_after(code)
+        assert not any(loaded.values()), (code, loaded)
+
+
+def test_lazy_names_of_the_package():
+    import dqrec
+    import dqrec.config
+    import dqrec.env
+
+    assert dqrec.ConfigError is dqrec.config.ConfigError
+    assert dqrec.ShopConfig is dqrec.config.ShopConfig is dqrec.env.ShopConfig
+    assert dqrec.ShopEnv is dqrec.env.ShopEnv and dqrec.VecShopEnv is dqrec.env.VecShopEnv
+    assert {"ConfigError", "ShopConfig", "ShopEnv", "VecShopEnv"} <= set(dir(dqrec))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        dqrec.Nope  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Gymnasium imported first: import dqrec registers the shop
+        "import gymnasium\nimport dqrec\nenv = gymnasium.make('dqrec/Shop-v0')",
+        # any import of the simulator registers it
+        "import dqrec\nimport gymnasium\nfrom dqrec.env import ShopEnv\n"
+        "env = gymnasium.make('dqrec/Shop-v0')",
+        # after a bare import dqrec, Gymnasium's module:id form imports the simulator itself
+        "import dqrec\nimport gymnasium\nassert 'dqrec/Shop-v0' not in gymnasium.registry\n"
+        "env = gymnasium.make('dqrec.env:dqrec/Shop-v0')",
+    ],
+    ids=["gymnasium-first", "import-dqrec-env", "module-colon-id"],
+)
+def test_gymnasium_make_finds_the_shop(code):
+    loaded = _loaded_after(f"{code}\nassert env.reset(seed=0)[0].shape == (24,)")
+    assert loaded["gymnasium"] and not loaded["tensorflow"]
 
 
 if __name__ == "__main__":

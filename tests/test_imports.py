@@ -27,18 +27,29 @@ def module_names(package_dir=PACKAGE_DIR):
     return names
 
 
+def _import_time_nodes(tree):
+    """The nodes that run when the module is imported: everything outside function bodies."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def import_graph(package_dir=PACKAGE_DIR, top_level_only=False):
     """``{module: sorted dqrec modules it imports}``, read with ``ast`` (nothing is imported).
 
     Every ``import`` counts, also those inside functions (a deferred import is still a
-    dependency), unless ``top_level_only``. ``from dqrec.x import y`` points at ``dqrec.x.y``
-    when that is a module, else at ``dqrec.x``.
+    dependency), unless ``top_level_only`` (then only those that run at import time).
+    ``from dqrec.x import y`` points at ``dqrec.x.y`` when that is a module, else at
+    ``dqrec.x``. A submodule's implicit import of its package's ``__init__`` is not an edge.
     """
     modules = module_names(package_dir)
     graph = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(), str(path))
-        nodes = tree.body if top_level_only else ast.walk(tree)
+        nodes = _import_time_nodes(tree) if top_level_only else ast.walk(tree)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets = set()
         for node in nodes:

@@ -95,9 +95,10 @@ def trained(trained_run):
     return trained_run[0]
 
 
-POLICIES = ("DQN", "myopic (gamma=0)", "random", "most popular", "oracle")
+POLICIES = ("DQN", "myopic (gamma=0)", "random", "most popular", "oracle (myopic, sees latent)")
 
 
+@pytest.mark.slow
 def test_train_writes_models_results_and_a_table(trained_run):
     trained, printed = trained_run
     assert (trained / "dqn.keras").is_file() and (trained / "myopic.keras").is_file()
@@ -118,6 +119,7 @@ def test_train_writes_models_results_and_a_table(trained_run):
         assert ci == pytest.approx(results[name]["return_ci"], abs=5e-4), name
 
 
+@pytest.mark.slow
 def test_evaluate_prints_every_policy(trained):
     code, out, err = run_cli(
         "evaluate",
@@ -132,6 +134,7 @@ def test_evaluate_prints_every_policy(trained):
         assert name in out
 
 
+@pytest.mark.slow
 def test_recommend_prints_top_k(trained):
     code, out, err = run_cli(
         "recommend",
@@ -146,6 +149,7 @@ def test_recommend_prints_top_k(trained):
     assert len(rows) == 4 and [r.split()[0] for r in rows] == ["1", "2", "3", "4"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code", "expected"),
     [
@@ -159,6 +163,7 @@ def test_recommend_bad_input(trained, args, code, expected):
     assert got == code and expected in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_bad_model_files_exit_1_with_one_line(tmp_path, trained):
     corrupt = tmp_path / "corrupt.keras"
     corrupt.write_bytes((trained / "dqn.keras").read_bytes()[:1000])
@@ -172,11 +177,13 @@ def test_bad_model_files_exit_1_with_one_line(tmp_path, trained):
             assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_invalid_config_value_exits_2(tmp_path):
     code, _, err = run_cli("train", "--out", str(tmp_path), "--gamma", "1.5")
     assert code == 2 and "AgentConfig.gamma must be a finite number in [0.0, 1.0], got 1.5" in err
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_exits_1(tmp_path):
     folder = tmp_path / "checkpoints" / "dqn"
     folder.mkdir(parents=True)
@@ -185,6 +192,7 @@ def test_corrupt_checkpoint_exits_1(tmp_path):
     assert code == 1 and "truncated or corrupt" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_tensorflow_is_chatty_in_the_test_environment():
     # Without this the next test would prove nothing: TensorFlow must log on start-up here.
     done = subprocess.run(
@@ -197,6 +205,7 @@ def test_tensorflow_is_chatty_in_the_test_environment():
     assert "oneDNN custom operations are on" in done.stderr
 
 
+@pytest.mark.slow
 def test_errors_are_one_line_even_when_tensorflow_logs(tmp_path, trained):
     corrupt = tmp_path / "corrupt.keras"
     corrupt.write_bytes(b"not a model")

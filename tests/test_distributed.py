@@ -108,6 +108,7 @@ print("loss:", dqn.train_step(batch(4)), "steps:", int(dqn.step_counter.numpy())
 """
 
 
+@pytest.mark.slow
 def test_replica_batch_must_divide():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(

@@ -68,6 +68,7 @@ def test_next_basket_cases_use_past_context_only():
     np.testing.assert_array_equal(cases.obs[0, :3], [3, 0, 1])  # pad, a, b: the train basket
 
 
+@pytest.mark.slow
 def test_offline_training_reduces_td_loss():
     rng = np.random.default_rng(0)
     rows = []

@@ -31,6 +31,7 @@ def _numbers(history):
     return history.losses, history.eval_returns, history.episode_returns
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_numbers():
     from dqrec.train import train
 
@@ -46,6 +47,7 @@ class Interrupted(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
     from dqrec.train import train
 
@@ -69,6 +71,7 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
     assert len(ckpt.list_checkpoints(tmp_path / "run")) == config.keep_checkpoints
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_checkpoint_of_another_config(tmp_path):
     from dqrec.train import train
 
@@ -77,6 +80,7 @@ def test_resume_refuses_a_checkpoint_of_another_config(tmp_path):
         train(small_config(checkpoint_dir=str(tmp_path), total_steps=400, seed=5))
 
 
+@pytest.mark.slow
 def test_history_and_tensorboard(tmp_path):
     from dqrec.train import train
 
@@ -87,6 +91,7 @@ def test_history_and_tensorboard(tmp_path):
     assert "agent" not in history.to_dict()
 
 
+@pytest.mark.slow
 def test_training_and_evaluation_accept_a_custom_catalogue():
     import dataclasses
 

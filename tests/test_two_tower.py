@@ -189,6 +189,7 @@ def test_sample_candidates_holds_the_logged_actions_and_is_deterministic():
     assert a.numpy().min() >= 0 and a.numpy().max() < 50
 
 
+@pytest.mark.slow
 def test_sampled_train_step_learns_a_constant_reward(shop_obs):
     keras.utils.set_random_seed(1)
     env, obs = shop_obs

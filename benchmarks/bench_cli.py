@@ -30,8 +30,9 @@ def time_command(args: list[str], repeats: int, cwd: str) -> dict:
     seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
-                              env=env, timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+        )
         seconds.append(time.perf_counter() - start)
     return {
         "median_s": round(statistics.median(seconds), 3),
@@ -49,8 +50,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cwd:
         for name, command in COMMANDS.items():
             result = time_command(command, args.repeats, cwd)
-            line = {"bench": "cli_latency", "command": name, "repeats": args.repeats, **result,
-                    "load_1min": round(os.getloadavg()[0], 2)}  # fmt: skip
+            line = {
+                "bench": "cli_latency",
+                "command": name,
+                "repeats": args.repeats,
+                **result,
+                "load_1min": round(os.getloadavg()[0], 2),
+            }
             print(json.dumps(line), flush=True)
 
 

@@ -45,19 +45,43 @@ def main(argv=None):
             dqn = train(config)
             myopic = train_myopic(config)
             seconds = time.perf_counter() - started
-            results = compare_policies({"dqn": dqn.agent, "myopic": myopic.agent}, config.shop,
-                                       args.shoppers, seed=2_000_003)  # fmt: skip
+            results = compare_policies(
+                {"dqn": dqn.agent, "myopic": myopic.agent},
+                config.shop,
+                args.shoppers,
+                seed=2_000_003,
+            )
             for name, result in results.items():
                 per_policy.setdefault(name, []).append(result.mean_return)
-                print(json.dumps({"bench": "dqn_vs_baselines", "long_term_effects": effects,
-                                  "seed": seed, "policy": name, **result.to_dict(),
-                                  "train_seconds_dqn_and_myopic": round(seconds, 1)}),
-                      flush=True)  # fmt: skip
+                print(
+                    json.dumps(
+                        {
+                            "bench": "dqn_vs_baselines",
+                            "long_term_effects": effects,
+                            "seed": seed,
+                            "policy": name,
+                            **result.to_dict(),
+                            "train_seconds_dqn_and_myopic": round(seconds, 1),
+                        }
+                    ),
+                    flush=True,
+                )
         for name, values in per_policy.items():
             mean, half = mean_ci(values)
-            print(json.dumps({"bench": "dqn_vs_baselines_summary", "long_term_effects": effects,
-                              "policy": name, "seeds": len(values), "mean_return": mean,
-                              "ci95": half, "per_seed": values}), flush=True)  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "bench": "dqn_vs_baselines_summary",
+                        "long_term_effects": effects,
+                        "policy": name,
+                        "seeds": len(values),
+                        "mean_return": mean,
+                        "ci95": half,
+                        "per_seed": values,
+                    }
+                ),
+                flush=True,
+            )
     return 0
 
 

@@ -120,9 +120,14 @@ def main() -> None:
         for name, policy in policies.items():
             returns = session_returns(shop, policy, args.num_shoppers, seed=12345)
             half_width = 1.96 * returns.std(ddof=1) / np.sqrt(len(returns))
-            record = {"bench": "policy_return", "policy": name, "long_term_effects": long_term_effects,
-                      "num_shoppers": len(returns), "mean": round(float(returns.mean()), 3),
-                      "ci95": round(float(half_width), 3)}  # fmt: skip
+            record = {
+                "bench": "policy_return",
+                "policy": name,
+                "long_term_effects": long_term_effects,
+                "num_shoppers": len(returns),
+                "mean": round(float(returns.mean()), 3),
+                "ci95": round(float(half_width), 3),
+            }
             print(json.dumps(record))
 
 

@@ -29,12 +29,23 @@ def run(path):
         shutil.copy(path, copy)
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-             "--inplace", "--ExecutePreprocessor.timeout=900",
-             "--ExecutePreprocessor.extra_arguments=['--IPKernelApp.capture_fd_output=False']",
-             copy],
-            check=True, capture_output=True, cwd=os.path.dirname(os.path.abspath(path)),
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--inplace",
+                "--ExecutePreprocessor.timeout=900",
+                "--ExecutePreprocessor.extra_arguments=['--IPKernelApp.capture_fd_output=False']",
+                copy,
+            ],
+            check=True,
+            capture_output=True,
+            cwd=os.path.dirname(os.path.abspath(path)),
+        )
         seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
@@ -45,22 +56,40 @@ def main(paths):
     total = cpu = 0.0
     for path in paths:
         # a fresh process per notebook, so RUSAGE_CHILDREN covers that notebook alone
-        done = subprocess.run([sys.executable, __file__, "--one", path], capture_output=True,
-                              text=True, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", path], capture_output=True, text=True, check=True
+        )
         record = json.loads(done.stdout)
         total += record["seconds"]
         cpu += record["cpu_seconds"]
         print(json.dumps(record), flush=True)
-    print(json.dumps({"bench": "notebooks_total", "seconds": round(total, 1),
-                      "cpu_seconds": round(cpu, 1),
-                      "load1": os.getloadavg()[0]}), flush=True)  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "notebooks_total",
+                "seconds": round(total, 1),
+                "cpu_seconds": round(cpu, 1),
+                "load1": os.getloadavg()[0],
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
         seconds, peak_mb, cpu = run(sys.argv[2])
-        print(json.dumps({"bench": "notebook", "notebook": sys.argv[2], "seconds": round(seconds, 1),
-                          "cpu_seconds": round(cpu, 1), "peak_rss_mb": round(peak_mb),
-                          "load1": os.getloadavg()[0]}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "bench": "notebook",
+                    "notebook": sys.argv[2],
+                    "seconds": round(seconds, 1),
+                    "cpu_seconds": round(cpu, 1),
+                    "peak_rss_mb": round(peak_mb),
+                    "load1": os.getloadavg()[0],
+                }
+            )
+        )
     else:
         main(sys.argv[1:])

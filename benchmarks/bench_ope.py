@@ -33,19 +33,29 @@ def main() -> None:
     truth = true_value(config, target_policy, args.truth_sessions, seed=1)
     for num_sessions in args.sizes:
         runs = [
-            estimate_all(collect_logs(config, logging_policy, num_sessions, 1000 + r),
-                         target_policy, config)
+            estimate_all(
+                collect_logs(config, logging_policy, num_sessions, 1000 + r), target_policy, config
+            )
             for r in range(args.repeats)
-        ]  # fmt: skip
+        ]
         for name in runs[0]:
             true = truth.first_reward if name.startswith("first_") else truth.session_return
             errors = np.array([run[name] for run in runs]) - true
-            print(json.dumps({
-                "bench": "ope", "estimator": name, "num_sessions": num_sessions,
-                "bias": round(float(errors.mean()), 5), "std": round(float(errors.std()), 5),
-                "rmse": round(float(np.sqrt(np.mean(errors**2))), 5),
-                "true_value": round(float(true), 5), "repeats": args.repeats,
-            }), flush=True)  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "bench": "ope",
+                        "estimator": name,
+                        "num_sessions": num_sessions,
+                        "bias": round(float(errors.mean()), 5),
+                        "std": round(float(errors.std()), 5),
+                        "rmse": round(float(np.sqrt(np.mean(errors**2))), 5),
+                        "true_value": round(float(true), 5),
+                        "repeats": args.repeats,
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def random_stepper(env, num_items, num_envs):
 def env_profile(sizes, sync_sizes, seconds):
     import gymnasium
 
-    import dqrec  # noqa: F401  (registers dqrec/Shop-v0)
+    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
     from dqrec.env import ShopConfig, VecShopEnv
 
     shop = ShopConfig()
@@ -68,14 +68,26 @@ def env_profile(sizes, sync_sizes, seconds):
         env = VecShopEnv(shop, num_envs=num_envs, seed=0)
         env.reset(seed=0)
         calls = rate(random_stepper(env, shop.num_items, num_envs), seconds)
-        emit({"bench": "env_steps_per_second", "env": "VecShopEnv", "num_envs": num_envs,
-              "value": round(calls * num_envs)})  # fmt: skip
+        emit(
+            {
+                "bench": "env_steps_per_second",
+                "env": "VecShopEnv",
+                "num_envs": num_envs,
+                "value": round(calls * num_envs),
+            }
+        )
     for num_envs in sync_sizes:
         env = gymnasium.make_vec("dqrec/Shop-v0", num_envs=num_envs, vectorization_mode="sync")
         env.reset(seed=0)
         calls = rate(random_stepper(env, shop.num_items, num_envs), seconds)
-        emit({"bench": "env_steps_per_second", "env": "SyncVectorEnv(ShopEnv)",
-              "num_envs": num_envs, "value": round(calls * num_envs)})  # fmt: skip
+        emit(
+            {
+                "bench": "env_steps_per_second",
+                "env": "SyncVectorEnv(ShopEnv)",
+                "num_envs": num_envs,
+                "value": round(calls * num_envs),
+            }
+        )
         env.close()
 
 
@@ -90,8 +102,15 @@ def filled_replay(shop, num_transitions, rng):
     for _ in range(num_transitions // num_envs):
         actions = rng.integers(0, shop.num_items, num_envs)
         next_obs, rewards, terminated, truncated, info = env.step(actions)
-        replay.add(obs, actions, rewards, info["final_obs"], terminated, truncated,
-                   np.full(num_envs, 0.9, np.float32))  # fmt: skip
+        replay.add(
+            obs,
+            actions,
+            rewards,
+            info["final_obs"],
+            terminated,
+            truncated,
+            np.full(num_envs, 0.9, np.float32),
+        )
         obs = next_obs
     return replay
 
@@ -105,18 +124,29 @@ def gradient_profile(batch_sizes, seconds):
     rng = np.random.default_rng(0)
     replay = filled_replay(shop, 20_480, rng)
     for batch_size in batch_sizes:
-        agent = DQNAgent(shop.obs_dim, shop.num_items, AgentConfig(batch_size=batch_size),
-                         NetworkConfig(), history_len=shop.history_len,
-                         num_items=shop.num_items)  # fmt: skip
+        agent = DQNAgent(
+            shop.obs_dim,
+            shop.num_items,
+            AgentConfig(batch_size=batch_size),
+            NetworkConfig(),
+            history_len=shop.history_len,
+            num_items=shop.num_items,
+        )
         batch = replay.sample_many(k, batch_size, rng)
         start = time.perf_counter()
         agent.train_steps(batch)  # traces and compiles this (K, batch) shape
         compile_seconds = time.perf_counter() - start
         calls = rate(lambda agent=agent, batch=batch: agent.train_steps(batch), seconds)
-        emit({"bench": "gradient_steps_per_second", "batch_size": batch_size,
-              "steps_per_call": k, "value": round(calls * k, 1),
-              "transitions_per_second": round(calls * k * batch_size),
-              "compile_seconds": round(compile_seconds, 2)})  # fmt: skip
+        emit(
+            {
+                "bench": "gradient_steps_per_second",
+                "batch_size": batch_size,
+                "steps_per_call": k,
+                "value": round(calls * k, 1),
+                "transitions_per_second": round(calls * k * batch_size),
+                "compile_seconds": round(compile_seconds, 2),
+            }
+        )
 
 
 def loop_profile(iterations):
@@ -170,23 +200,34 @@ def loop_profile(iterations):
             phases["train_step"] += training
     total = sum(phases.values())
     for phase, seconds in phases.items():
-        emit({"bench": "loop_phases", "phase": phase, "iterations": iterations,
-              "num_envs": n, "ms_per_iteration": round(1000 * seconds / iterations, 4),
-              "share": round(seconds / total, 4)})  # fmt: skip
-    emit({"bench": "loop_phases_total", "iterations": iterations, "num_envs": n,
-          "ms_per_iteration": round(1000 * total / iterations, 4),
-          "env_steps_per_second": round(iterations * n / total, 1)})  # fmt: skip
+        emit(
+            {
+                "bench": "loop_phases",
+                "phase": phase,
+                "iterations": iterations,
+                "num_envs": n,
+                "ms_per_iteration": round(1000 * seconds / iterations, 4),
+                "share": round(seconds / total, 4),
+            }
+        )
+    emit(
+        {
+            "bench": "loop_phases_total",
+            "iterations": iterations,
+            "num_envs": n,
+            "ms_per_iteration": round(1000 * total / iterations, 4),
+            "env_steps_per_second": round(iterations * n / total, 1),
+        }
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="timing per measurement")
     parser.add_argument("--iterations", type=int, default=300, help="timed loop iterations")
-    parser.add_argument("--num-envs", type=int, nargs="+",
-                        default=[1, 4, 16, 64, 256, 1024, 4096])  # fmt: skip
+    parser.add_argument("--num-envs", type=int, nargs="+", default=[1, 4, 16, 64, 256, 1024, 4096])
     parser.add_argument("--sync-num-envs", type=int, nargs="+", default=[1, 4, 16, 64])
-    parser.add_argument("--batch-sizes", type=int, nargs="+",
-                        default=[32, 128, 512, 2048])  # fmt: skip
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512, 2048])
     args = parser.parse_args(argv)
     import tensorflow as tf
 

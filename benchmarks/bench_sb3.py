@@ -215,8 +215,14 @@ class PausingClock:
         if env_steps // self.eval_every > before // self.eval_every:
             train_seconds = self.train_seconds(self.last_step_time)
             result = self.evaluate(policy)
-            self.curve.append([env_steps, round(train_seconds, 3),
-                               round(result.mean_return, 4), round(result.return_ci, 4)])  # fmt: skip
+            self.curve.append(
+                [
+                    env_steps,
+                    round(train_seconds, 3),
+                    round(result.mean_return, 4),
+                    round(result.return_ci, 4),
+                ]
+            )
             self.eval_seconds += time.perf_counter() - self.last_step_time
 
 
@@ -271,8 +277,14 @@ def run_sb3(task, seed, total_steps, eval_every):
 def finish(clock, end, total_steps, policy, task):
     if not clock.curve or clock.curve[-1][0] < total_steps:  # a closing evaluation, off the clock
         result = clock.evaluate(policy)
-        clock.curve.append([total_steps, round(clock.train_seconds(end), 3),
-                            round(result.mean_return, 4), round(result.return_ci, 4)])  # fmt: skip
+        clock.curve.append(
+            [
+                total_steps,
+                round(clock.train_seconds(end), 3),
+                round(result.mean_return, 4),
+                round(result.return_ci, 4),
+            ]
+        )
     train_seconds = clock.train_seconds(end)
     return {
         "final_return": clock.curve[-1][2],
@@ -321,18 +333,30 @@ def summarise(task, runs):
                 seconds, _ = time_to(dq["curve"], sb["final_return"])
                 ratios.append(None if seconds is None else round(seconds / sb["train_seconds"], 4))
         met = bool(ratios) and all(r is not None and r <= 1 / 3 for r in ratios)
-        lines.append({"bench": "sb3_compare_target", "task": task,
-                      "target": "dqrec reaches SB3's final mean return in <= 1/3 of SB3's "
-                                "training wall time (paired by seed)",
-                      "ratio_per_seed": ratios, "met": met})  # fmt: skip
+        lines.append(
+            {
+                "bench": "sb3_compare_target",
+                "task": task,
+                "target": "dqrec reaches SB3's final mean return in <= 1/3 of SB3's "
+                "training wall time (paired by seed)",
+                "ratio_per_seed": ratios,
+                "met": met,
+            }
+        )
     else:
         dq = [r for r in runs if r["impl"] == "dqrec"]
         solved = sum(r["final_return"] >= CARTPOLE_THRESHOLD for r in dq)
-        lines.append({"bench": "sb3_compare_target", "task": task,
-                      "target": f"dqrec final greedy mean return >= {CARTPOLE_THRESHOLD} in "
-                                f">= 4 of 5 seeds within {CARTPOLE_STEPS} steps",
-                      "seeds_solved": solved, "seeds": len(dq),
-                      "met": solved >= 4 and len(dq) >= 5})  # fmt: skip
+        lines.append(
+            {
+                "bench": "sb3_compare_target",
+                "task": task,
+                "target": f"dqrec final greedy mean return >= {CARTPOLE_THRESHOLD} in "
+                f">= 4 of 5 seeds within {CARTPOLE_STEPS} steps",
+                "seeds_solved": solved,
+                "seeds": len(dq),
+                "met": solved >= 4 and len(dq) >= 5,
+            }
+        )
     return lines
 
 
@@ -342,15 +366,23 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5, help="number of training seeds")
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first..first+N-1")
     parser.add_argument("--impls", default="dqrec,sb3", help="comma-separated subset")
-    parser.add_argument("--total-steps", type=int, default=None,
-                        help="env steps per run (cartpole 50000; shop TrainConfig().total_steps)")  # fmt: skip
-    parser.add_argument("--eval-every", type=int, default=None,
-                        help="env steps between evaluations (cartpole 5000, shop 20000)")  # fmt: skip
+    parser.add_argument(
+        "--total-steps",
+        type=int,
+        default=None,
+        help="env steps per run (cartpole 50000; shop TrainConfig().total_steps)",
+    )
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=None,
+        help="env steps between evaluations (cartpole 5000, shop 20000)",
+    )
     args = parser.parse_args(argv)
     eval_every = args.eval_every or (5000 if args.task == "cartpole" else 20_000)
 
     pin_threads()
-    import dqrec  # noqa: F401  (registers dqrec/Shop-v0)
+    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
 
     print(json.dumps(machine_info()), flush=True)
     runs = []
@@ -364,11 +396,18 @@ def main(argv=None):
             else:  # the SB3 run of this seed ran just before or runs just after: fixed later
                 threshold = None
             seconds, steps = time_to(record["curve"], threshold) if threshold else (None, None)
-            record = {"bench": "sb3_compare_run", "task": args.task, "impl": impl, "seed": seed,
-                      "threshold": threshold, "time_to_threshold_s": seconds,
-                      "steps_to_threshold": steps, **record,
-                      "load1_before": round(load_before, 2),
-                      "load1_after": round(os.getloadavg()[0], 2)}  # fmt: skip
+            record = {
+                "bench": "sb3_compare_run",
+                "task": args.task,
+                "impl": impl,
+                "seed": seed,
+                "threshold": threshold,
+                "time_to_threshold_s": seconds,
+                "steps_to_threshold": steps,
+                **record,
+                "load1_before": round(load_before, 2),
+                "load1_after": round(os.getloadavg()[0], 2),
+            }
             runs.append(record)
             print(json.dumps(record), flush=True)
     if args.task == "shop":  # threshold of a shop run: the final return of SB3 with its seed

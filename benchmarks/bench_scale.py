@@ -73,13 +73,13 @@ def bench_size(num_items, repeats, workdir):
     rng = np.random.default_rng(0)
     shop = ShopConfig(num_items=num_items)
     online = build_two_tower(shop, Catalogue.from_config(shop))
-    served = load_saved_model(export_saved_model(online, Path(workdir) / f"n{num_items}", TOP_K,
-                                                 shop_config=shop))  # fmt: skip
+    served = load_saved_model(
+        export_saved_model(online, Path(workdir) / f"n{num_items}", TOP_K, shop_config=shop)
+    )
     row = {"num_items": num_items}
     for batch in (1, 256):
         ids, feedback = random_histories(shop, batch, rng)
-        ms = median_ms(lambda ids=ids, feedback=feedback: served.recommend(ids, feedback),
-                       repeats)  # fmt: skip
+        ms = median_ms(lambda ids=ids, feedback=feedback: served.recommend(ids, feedback), repeats)
         row[f"latency_ms_per_shopper_b{batch}"] = ms / batch
 
     target = build_two_tower(shop, Catalogue.from_config(shop))
@@ -95,10 +95,17 @@ def bench_size(num_items, repeats, workdir):
 
     from dqrec.replay import Batch
 
-    agent = DQNAgent(shop.obs_dim, num_items, AgentConfig(batch_size=BATCH_SIZE),
-                     NetworkConfig(), shop.history_len, num_items)  # fmt: skip
-    batch = Batch(obs, actions.numpy(), rewards.numpy(), next_obs, terminated.numpy(),
-                  terminated.numpy())  # fmt: skip
+    agent = DQNAgent(
+        shop.obs_dim,
+        num_items,
+        AgentConfig(batch_size=BATCH_SIZE),
+        NetworkConfig(),
+        shop.history_len,
+        num_items,
+    )
+    batch = Batch(
+        obs, actions.numpy(), rewards.numpy(), next_obs, terminated.numpy(), terminated.numpy()
+    )
     row["train_step_ms_full"] = median_ms(lambda: agent.train_step(batch), max(3, repeats // 4))
     row["rss_mb"] = psutil.Process().memory_info().rss / 2**20
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
@@ -151,8 +158,15 @@ def main(argv=None):
     big = rows[-1]
     ratio = big["num_items"] / rows[0]["num_items"]
     growth = {k: round(big[k] / rows[0][k] / ratio, 4) for k in big if "_ms" in k}
-    print(json.dumps({"summary": True, "cost_growth_over_linear": growth,
-                      "b1_under_5ms": big["latency_ms_per_shopper_b1"] <= 5.0}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "summary": True,
+                "cost_growth_over_linear": growth,
+                "b1_under_5ms": big["latency_ms_per_shopper_b1"] <= 5.0,
+            }
+        )
+    )
     return 0
 
 

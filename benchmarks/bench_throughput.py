@@ -45,8 +45,14 @@ def grad_throughput(batch_size, num_steps, seconds=3.0):
     from dqrec.replay import ReplayBuffer
 
     shop = ShopConfig()
-    agent = DQNAgent(shop.obs_dim, shop.num_items, AgentConfig(batch_size=batch_size),
-                     NetworkConfig(), history_len=shop.history_len, num_items=shop.num_items)  # fmt: skip
+    agent = DQNAgent(
+        shop.obs_dim,
+        shop.num_items,
+        AgentConfig(batch_size=batch_size),
+        NetworkConfig(),
+        history_len=shop.history_len,
+        num_items=shop.num_items,
+    )
     env = VecShopEnv(shop, num_envs=256, seed=0)
     obs, _ = env.reset(seed=0)
     rng = np.random.default_rng(0)
@@ -81,18 +87,45 @@ def main():
 
     load = os.getloadavg()[0]
     for num_envs in (1, 64, 1024, 4096):
-        print(json.dumps({"bench": "env_steps_per_second", "num_envs": num_envs,
-                          "value": round(env_throughput(num_envs)), "load1": load}), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "bench": "env_steps_per_second",
+                    "num_envs": num_envs,
+                    "value": round(env_throughput(num_envs)),
+                    "load1": load,
+                }
+            ),
+            flush=True,
+        )
     k = TrainConfig().gradient_steps
     for batch_size in (64, 256, 1024):
-        print(json.dumps({"bench": "gradient_steps_per_second", "batch_size": batch_size,
-                          "steps_per_call": k, "value": round(grad_throughput(batch_size, k), 1),
-                          "load1": os.getloadavg()[0]}), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "bench": "gradient_steps_per_second",
+                    "batch_size": batch_size,
+                    "steps_per_call": k,
+                    "value": round(grad_throughput(batch_size, k), 1),
+                    "load1": os.getloadavg()[0],
+                }
+            ),
+            flush=True,
+        )
     done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True)
     child = json.loads(done.stdout.strip().splitlines()[-1])
-    print(json.dumps({"bench": "default_training_run", "peak_rss_mb": round(child["maxrss_kb"] / 1024),
-                      "seconds": round(child["seconds"], 1), "mean_return": child["mean_return"],
-                      "load1": os.getloadavg()[0]}), flush=True)  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "default_training_run",
+                "peak_rss_mb": round(child["maxrss_kb"] / 1024),
+                "seconds": round(child["seconds"], 1),
+                "mean_return": child["mean_return"],
+                "load1": os.getloadavg()[0],
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -73,8 +73,11 @@ def comparison_table(task, lines):
             threshold_of = {r["seed"]: CARTPOLE_THRESHOLD for r in mine}
         else:  # the same seed's SB3 final return
             threshold_of = {r["seed"]: sb3_final.get(r["seed"]) for r in mine}
-        times = [time_to(r["curve"], threshold_of[r["seed"]])[0] for r in mine
-                 if threshold_of[r["seed"]] is not None]  # fmt: skip
+        times = [
+            time_to(r["curve"], threshold_of[r["seed"]])[0]
+            for r in mine
+            if threshold_of[r["seed"]] is not None
+        ]
         reached = [t for t in times if t is not None]
         cells = []
         for key in ("final_return", "train_seconds", "env_steps_per_second"):
@@ -140,8 +143,10 @@ def profile_tables(lines):
         text += "| batch size | gradient steps / s | transitions / s | first call (compile), s |\n"
         text += "| --- | --- | --- | --- |\n"
         for r in grad:
-            text += (f"| {r['batch_size']} | {fmt(r['value'])} | {fmt(r['transitions_per_second'])}"
-                     f" | {fmt(r['compile_seconds'])} |\n")  # fmt: skip
+            text += (
+                f"| {r['batch_size']} | {fmt(r['value'])} | {fmt(r['transitions_per_second'])}"
+                f" | {fmt(r['compile_seconds'])} |\n"
+            )
         text += "\n"
     phases = [r for r in lines if r.get("bench") == "loop_phases"]
     total = next((r for r in lines if r.get("bench") == "loop_phases_total"), None)
@@ -152,8 +157,10 @@ def profile_tables(lines):
         for r in phases:
             text += f"| {r['phase']} | {fmt(r['ms_per_iteration'])} | {100 * r['share']:.0f}% |\n"
         if total:
-            text += (f"| **total** ({total['num_envs']} env steps) | "
-                     f"{fmt(total['ms_per_iteration'])} | 100% |\n")  # fmt: skip
+            text += (
+                f"| **total** ({total['num_envs']} env steps) | "
+                f"{fmt(total['ms_per_iteration'])} | 100% |\n"
+            )
     return text
 
 
@@ -256,8 +263,10 @@ def main(argv=None):
     if profile:
         plot_profile(profile, plt)
         load = sorted({r["load1"] for r in profile})
-        parts.append(f"### Throughput profile\n\n(1-minute load average during the profile: "
-                     f"{load[0]:g} to {load[-1]:g}.)\n\n{profile_tables(profile)}")  # fmt: skip
+        parts.append(
+            f"### Throughput profile\n\n(1-minute load average during the profile: "
+            f"{load[0]:g} to {load[-1]:g}.)\n\n{profile_tables(profile)}"
+        )
     tables = "\n".join(p for p in parts if p)
     page = PAGE.read_text()
     if BEGIN not in page or END not in page:

@@ -1,12 +1,43 @@
 """dqrec: deep Q-learning for e-commerce recommendation.
 
-Importing the package registers the shop simulator with Gymnasium as ``"dqrec/Shop-v0"``.
-It does not import TensorFlow: the learning modules (``dqrec.agent``, ``dqrec.train``, ...)
-load it when they are imported themselves.
+``import dqrec`` is cheap: it imports neither TensorFlow nor Gymnasium. The names below are
+loaded on first use (``dqrec.ShopEnv`` imports the simulator then), and each submodule
+(``dqrec.agent``, ``dqrec.train``, ...) loads what it needs when it is imported itself.
+
+The shop simulator is registered with Gymnasium as ``"dqrec/Shop-v0"`` by ``import dqrec.env``
+(any ``from dqrec.env import ...`` does it). ``import dqrec`` does it too when Gymnasium is
+already imported, so ``import gymnasium; import dqrec; gymnasium.make("dqrec/Shop-v0")``
+works; after ``import dqrec`` alone, use ``gymnasium.make("dqrec.env:dqrec/Shop-v0")`` or
+``import dqrec.env`` first.
 """
 
-from dqrec.config import ConfigError
-from dqrec.env import ShopConfig, ShopEnv, VecShopEnv
+import importlib
+import sys
 
-__all__ = ["ConfigError", "ShopConfig", "ShopEnv", "VecShopEnv"]
 __version__ = "0.1.0"
+
+_LAZY = {  # public name -> module that defines (or re-exports) it
+    "ConfigError": "dqrec.config",
+    "ShopConfig": "dqrec.config",
+    "ShopEnv": "dqrec.env",
+    "VecShopEnv": "dqrec.env",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'dqrec' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if "gymnasium" in sys.modules:  # Gymnasium is loaded: registering the shop costs nothing more
+    from dqrec import env as _env  # registers "dqrec/Shop-v0"
+
+    del _env

@@ -3,7 +3,8 @@
 It works on any environment with a discrete action space and an array observation: the
 shop (with a history encoder) or, say, CartPole (with the ``"mlp"`` encoder). The agent
 holds state (networks, optimizer, step counter); the math lives in pure functions:
-``dqrec.targets.td_targets`` for the target and ``huber`` below for the loss.
+``dqrec.targets.td_targets`` for the target, ``dqrec.losses`` for the loss and the
+target-network update (shared with ``dqrec.distributed`` and ``dqrec.two_tower``).
 
 One gradient step on a batch ``(s, a, r, s', terminated, discount)`` (``discount`` is gamma
 for one-step transitions and gamma^k for n-step ones, see ``dqrec.nstep``):
@@ -17,20 +18,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dqrec.exploration import epsilon_greedy
+from dqrec.losses import huber, per_example_td_loss, update_target
 from dqrec.networks import build_q_network
-from dqrec.targets import td_targets
 
-
-def huber(errors, delta):
-    """Huber loss per element: ``e^2 / 2`` for ``|e| <= delta``, ``delta (|e| - delta / 2)`` beyond.
-
-    Large TD errors (early in training, or after a lucky purchase) then pull with a bounded
-    gradient instead of a squared one (Mnih et al. 2015 clip the error for the same reason).
-    """
-    abs_errors = tf.abs(errors)
-    quadratic = tf.minimum(abs_errors, delta)
-    return 0.5 * quadratic**2 + delta * (abs_errors - quadratic)
+__all__ = ["DQNAgent", "huber"]  # huber is re-exported: the book imports it from here
 
 
 class DQNAgent:
@@ -77,23 +68,17 @@ class DQNAgent:
         """``(batch, num_actions)`` Q-values of the online network."""
         return self._q_fn(tf.convert_to_tensor(obs, tf.float32)).numpy()
 
-    def act(self, obs, env=None, epsilon=0.0, rng=None) -> np.ndarray:
-        """Epsilon-greedy actions, ``(batch,)``; greedy when ``epsilon`` is 0."""
-        q_values = self.q_values(obs)
-        if epsilon == 0.0:
-            return np.argmax(q_values, axis=1).astype(np.int64)
-        return epsilon_greedy(q_values, epsilon, rng)
+    def act(self, obs, env=None) -> np.ndarray:
+        """Greedy actions, ``(batch,)``: the item with the highest Q-value (``env`` is unused)."""
+        return np.argmax(self.q_values(obs), axis=1).astype(np.int64)
 
     # ---- learning ---------------------------------------------------------------------
     def _gradient_step(self, obs, actions, rewards, next_obs, terminated, discounts):
-        cfg = self.config
-        next_q_target = self.target(next_obs)  # (batch, num_actions)
-        next_q_online = self.online(next_obs) if cfg.double_dqn else None
-        targets = td_targets(rewards, terminated, next_q_target, discounts, next_q_online)
+        batch = (obs, actions, rewards, next_obs, terminated, discounts)
         with tf.GradientTape() as tape:
-            q_values = self.online(obs)  # (batch, num_actions)
-            q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
-            loss = tf.reduce_mean(huber(targets - q_taken, cfg.huber_delta))
+            # Huber loss of y - Q_online(s, a); the TD target y carries no gradient
+            per_example, q_taken = per_example_td_loss(self.online, self.target, batch, self.config)
+            loss = tf.reduce_mean(per_example)  # per_example and q_taken: (batch,)
         grads = tape.gradient(loss, self.online.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
         self.step_counter.assign_add(1)
@@ -101,13 +86,9 @@ class DQNAgent:
         return loss, tf.reduce_mean(q_taken)
 
     def _update_target(self):
-        cfg = self.config
-        if cfg.target_update == "polyak":
-            for target_var, online_var in zip(self.target.weights, self.online.weights, strict=True):
-                target_var.assign(cfg.tau * online_var + (1.0 - cfg.tau) * target_var)
-        elif self.step_counter % cfg.target_period == 0:
-            for target_var, online_var in zip(self.target.weights, self.online.weights, strict=True):
-                target_var.assign(online_var)
+        # Polyak: a small step toward the online weights every time; hard: a copy every
+        # target_period gradient steps (see dqrec.losses.update_target)
+        update_target(self.target, self.online, self.step_counter, self.config)
 
     def _train_steps(self, obs, actions, rewards, next_obs, terminated, discounts):
         # K gradient steps in one compiled call: a TensorFlow function call costs about as
@@ -156,10 +137,6 @@ class DQNAgent:
         return self.train_steps(
             type(batch)(*(None if x is None else np.expand_dims(x, 0) for x in batch))
         )
-
-    def sync_target(self) -> None:
-        """Hard update: copy the online weights into the target network."""
-        self.target.set_weights(self.online.get_weights())
 
     # ---- state for checkpoints ----------------------------------------------------------
     def get_state(self) -> dict:

@@ -82,8 +82,13 @@ def median_prices(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
 def repurchase_rate(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
     """``(top_n,)`` share of each item's customers who bought it on two or more invoices."""
     ids = catalogue.encode(clean["StockCode"])
-    df = pd.DataFrame({"item": ids, "user": clean["CustomerID"].to_numpy(),
-                       "basket": clean["InvoiceNo"].to_numpy()})  # fmt: skip
+    df = pd.DataFrame(
+        {
+            "item": ids,
+            "user": clean["CustomerID"].to_numpy(),
+            "basket": clean["InvoiceNo"].to_numpy(),
+        }
+    )
     invoices = df[df["item"] != catalogue.other].groupby(["item", "user"])["basket"].nunique()
     rate = (invoices >= 2).groupby(level="item").mean()
     return rate.reindex(range(catalogue.other)).fillna(0.0).to_numpy()
@@ -138,10 +143,18 @@ def calibrate(
     z = (log_count - log_count.mean()) / max(log_count.std(), 1e-12)
     appeal = base.appeal_std * z
     satisfaction = _scale(repurchase_rate(clean_train, log_catalogue), 0.0, base.satisfaction_max)
-    config = dataclasses.replace(base, num_items=n, num_categories=num_categories,
-                                 latent_dim=latent_dim, clickbait_fraction=0.0)  # fmt: skip
-    purchase_base = (config.purchase_bias - config.price_sensitivity * price
-                     + config.purchase_satisfaction * satisfaction)  # fmt: skip
+    config = dataclasses.replace(
+        base,
+        num_items=n,
+        num_categories=num_categories,
+        latent_dim=latent_dim,
+        clickbait_fraction=0.0,
+    )
+    purchase_base = (
+        config.purchase_bias
+        - config.price_sensitivity * price
+        + config.purchase_satisfaction * satisfaction
+    )
     arrays = (vectors, category, price, appeal, satisfaction, np.zeros(n, bool), purchase_base)
     for array in arrays:
         array.setflags(write=False)
@@ -149,8 +162,14 @@ def calibrate(
 
     sizes = invoice_sizes(clean_train)
     q10, q90, q99 = np.quantile(sizes, [0.1, 0.9, 0.99])
-    drain = mean_patience_drain(config, catalogue, log_catalogue.counts, num_fit_shoppers,
-                                steps=int(np.median(sizes)), seed=seed)  # fmt: skip
+    drain = mean_patience_drain(
+        config,
+        catalogue,
+        log_catalogue.counts,
+        num_fit_shoppers,
+        steps=int(np.median(sizes)),
+        seed=seed,
+    )
     config = dataclasses.replace(
         config,
         patience_min=float(drain * max(q10, 1.0)),
@@ -163,8 +182,7 @@ def calibrate(
 
 def mean_patience_drain(config, catalogue, popularity, num_shoppers, steps, seed=0) -> float:
     """Mean patience lost per step by browsing shoppers whose patience never runs out."""
-    endless = dataclasses.replace(config, patience_min=1e6, patience_max=1e6,
-                                  max_steps=steps + 1)  # fmt: skip
+    endless = dataclasses.replace(config, patience_min=1e6, patience_max=1e6, max_steps=steps + 1)
     env = shop.VecShopEnv(endless, num_shoppers, seed=seed, catalogue=catalogue)
     env.reset(seed=seed)
     policy = PopularitySamplingPolicy(popularity, seed)
@@ -237,15 +255,19 @@ def validation_table(config, catalogue, clean_train, clean_test, num_shoppers=10
     rows = {
         "session length: mean [lines or steps]": (sizes.mean(), sim["lengths"].mean()),
         "session length: median [lines or steps]": (np.median(sizes), np.median(sim["lengths"])),
-        "session length: 90th percentile": (np.quantile(sizes, 0.9),
-                                            np.quantile(sim["lengths"], 0.9)),
-        "purchases per session (catalogue items)": (in_catalogue.sum() / len(sizes),
-                                                    sim["purchases"].mean()),
+        "session length: 90th percentile": (
+            np.quantile(sizes, 0.9),
+            np.quantile(sim["lengths"], 0.9),
+        ),
+        "purchases per session (catalogue items)": (
+            in_catalogue.sum() / len(sizes),
+            sim["purchases"].mean(),
+        ),
         "item popularity Gini": (gini(real_counts), gini(sim_counts)),
         "share of purchases on top 10% items": (top_share(real_counts), top_share(sim_counts)),
         "purchase price: median [GBP]": (np.median(real_prices), np.median(sim_prices)),
         "purchase price: mean [GBP]": (real_prices.mean(), sim_prices.mean()),
-    }  # fmt: skip
+    }
     table = pd.DataFrame(rows, index=["real (held-out)", "simulated"]).T
     table.index.name = "statistic"
     return table, sizes, sim["lengths"]

@@ -27,19 +27,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dqrec", description="Deep Q-learning for e-commerce recommendation.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train DQN and the myopic baseline; compare baselines",
-                           description="Train DQN and the myopic baseline (the same network "
-                           "with gamma = 0) on the shop simulator, then evaluate both and the "
-                           "random, most-popular and oracle baselines on fresh shoppers.")  # fmt: skip
+    train = sub.add_parser(
+        "train",
+        help="train DQN and the myopic baseline; compare baselines",
+        description="Train DQN and the myopic baseline (the same network "
+        "with gamma = 0) on the shop simulator, then evaluate both and the "
+        "random, most-popular and oracle baselines on fresh shoppers.",
+    )
     train.add_argument("--out", default="runs/default", help="output folder (default: %(default)s)")
     train.add_argument("--total-steps", type=int, default=None, help="environment steps")
     train.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     train.add_argument("--encoder", choices=("pooled", "gru"), default="pooled")
-    train.add_argument("--no-dueling", action="store_true",
-                       help="a plain Q head instead of the dueling one")  # fmt: skip
+    train.add_argument(
+        "--no-dueling", action="store_true", help="a plain Q head instead of the dueling one"
+    )
     train.add_argument("--gamma", type=float, default=None, help="discount factor")
-    train.add_argument("--no-long-term-effects", action="store_true",
-                       help="turn the simulator's long-term effects off")  # fmt: skip
+    train.add_argument(
+        "--no-long-term-effects",
+        action="store_true",
+        help="turn the simulator's long-term effects off",
+    )
     train.add_argument("--eval-shoppers", type=int, default=1000, help="evaluation shoppers")
     train.add_argument("--checkpoint-every", type=int, default=None, help="environment steps")
     train.add_argument("--no-resume", action="store_true", help="ignore existing checkpoints")
@@ -49,22 +56,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--progress", action="store_true", help="show a progress bar")
 
-    evaluate = sub.add_parser("evaluate", help="score a saved model against the baselines",
-                              description="Evaluate a saved model on fresh evaluation shoppers "
-                              "(a seed unseen in training) against the baselines.")  # fmt: skip
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score a saved model against the baselines",
+        description="Evaluate a saved model on fresh evaluation shoppers "
+        "(a seed unseen in training) against the baselines.",
+    )
     evaluate.add_argument("model", help="a .keras file written by `dqrec train`")
     evaluate.add_argument("--myopic", default=None, help="a saved myopic model to include")
     evaluate.add_argument("--shoppers", type=int, default=1000, help="evaluation shoppers")
     evaluate.add_argument("--seed", type=int, default=2_000_003, help="evaluation seed")
 
-    recommend = sub.add_parser("recommend", help="top-k items for a shopper's recent history",
-                               description="Print the top-k items by Q-value for a shopper "
-                               "whose session so far is --history.")  # fmt: skip
-    recommend.add_argument("model", help="a .keras file written by `dqrec train`, or a "
-                           "SavedModel folder written by dqrec.serving.export_saved_model")  # fmt: skip
-    recommend.add_argument("--history", default="",
-                           help="comma-separated ITEM:FEEDBACK pairs, oldest first, FEEDBACK one "
-                           "of skip, click, purchase (e.g. 12:click,40:skip)")  # fmt: skip
+    recommend = sub.add_parser(
+        "recommend",
+        help="top-k items for a shopper's recent history",
+        description="Print the top-k items by Q-value for a shopper "
+        "whose session so far is --history.",
+    )
+    recommend.add_argument(
+        "model",
+        help="a .keras file written by `dqrec train`, or a "
+        "SavedModel folder written by dqrec.serving.export_saved_model",
+    )
+    recommend.add_argument(
+        "--history",
+        default="",
+        help="comma-separated ITEM:FEEDBACK pairs, oldest first, FEEDBACK one "
+        "of skip, click, purchase (e.g. 12:click,40:skip)",
+    )
     recommend.add_argument("-k", "--top-k", type=int, default=5, help="items to list")
     return parser
 
@@ -75,8 +94,10 @@ def parse_history(text: str) -> tuple[list[int], list[int]]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         item, sep, word = part.partition(":")
         if not sep or not item.strip().isdigit() or word.strip().lower() not in FEEDBACK_WORDS:
-            raise UsageError(f"--history entry {part!r} is not ITEM:FEEDBACK with ITEM a "
-                             f"non-negative integer and FEEDBACK one of {', '.join(FEEDBACK_WORDS)}")  # fmt: skip
+            raise UsageError(
+                f"--history entry {part!r} is not ITEM:FEEDBACK with ITEM a "
+                f"non-negative integer and FEEDBACK one of {', '.join(FEEDBACK_WORDS)}"
+            )
         items.append(int(item))
         feedback.append(FEEDBACK_WORDS[word.strip().lower()])
     return items, feedback
@@ -106,8 +127,10 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; rerun the same command to resume from the last checkpoint",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "interrupted; rerun the same command to resume from the last checkpoint",
+            file=sys.stderr,
+        )
         return 130
 
 
@@ -124,8 +147,7 @@ def _train(args) -> int:
     import dataclasses
 
     from dqrec.checkpoint import save_model
-    from dqrec.config import TrainConfig
-    from dqrec.env import ShopConfig
+    from dqrec.config import ShopConfig, TrainConfig
     from dqrec.runs import compare_policies, format_table, train_myopic
 
     defaults = TrainConfig()
@@ -139,11 +161,15 @@ def _train(args) -> int:
     )
     out = Path(args.out)
     changes = dict(
-        shop=ShopConfig(long_term_effects=not args.no_long_term_effects), agent=agent,
-        network=network, seed=args.seed, num_eval_shoppers=args.eval_shoppers,
-        checkpoint_dir=str(out / "checkpoints" / "dqn"), tensorboard_dir=args.tensorboard,
+        shop=ShopConfig(long_term_effects=not args.no_long_term_effects),
+        agent=agent,
+        network=network,
+        seed=args.seed,
+        num_eval_shoppers=args.eval_shoppers,
+        checkpoint_dir=str(out / "checkpoints" / "dqn"),
+        tensorboard_dir=args.tensorboard,
         progress=args.progress,
-    )  # fmt: skip
+    )
     if args.total_steps is not None:
         changes["total_steps"] = args.total_steps
     if args.checkpoint_every is not None:
@@ -165,10 +191,14 @@ def _train(args) -> int:
         models["myopic (gamma=0)"] = myopic.agent
     results = compare_policies(models, config.shop, config.num_eval_shoppers, seed=2_000_003)
     print(format_table(results, config.shop))
-    _write_json(out / "results.json",
-                {"config": json.loads(json.dumps(dataclasses.asdict(config))),
-                 "history": history.to_dict(),
-                 "results": {name: r.to_dict() for name, r in results.items()}})  # fmt: skip
+    _write_json(
+        out / "results.json",
+        {
+            "config": json.loads(json.dumps(dataclasses.asdict(config))),
+            "history": history.to_dict(),
+            "results": {name: r.to_dict() for name, r in results.items()},
+        },
+    )
     print(f"saved {out / 'dqn.keras'} and {out / 'results.json'}")
     return 0
 

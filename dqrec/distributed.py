@@ -32,9 +32,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dqrec.agent import huber
+from dqrec.losses import per_example_td_loss, update_target
 from dqrec.networks import build_q_network
-from dqrec.targets import td_targets
+
+__all__ = ["DistributedDQN", "per_example_td_loss", "split_cpu"]  # the loss lives in dqrec.losses
 
 
 def split_cpu(num_devices: int) -> list:
@@ -46,20 +47,6 @@ def split_cpu(num_devices: int) -> list:
     return tf.config.list_logical_devices("CPU")
 
 
-def per_example_td_loss(online, target, obs, actions, rewards, next_obs, terminated, gamma,
-                        huber_delta, double_dqn=True):  # fmt: skip
-    """Huber loss of each transition's TD error, ``(batch,)``: the math of ``DQNAgent``.
-
-    ``gamma`` is a number or a ``(batch,)`` tensor of per-transition discounts (n-step).
-    """
-    next_q_target = target(next_obs)  # (batch, num_actions)
-    next_q_online = online(next_obs) if double_dqn else None
-    targets = td_targets(rewards, terminated, next_q_target, gamma, next_q_online)
-    q_values = online(obs)  # (batch, num_actions)
-    q_taken = tf.gather(q_values, actions, axis=1, batch_dims=1)  # (batch,)
-    return huber(targets - q_taken, huber_delta)
-
-
 class DistributedDQN:
     """DQN's online and target networks mirrored over ``strategy``'s replicas.
 
@@ -68,8 +55,17 @@ class DistributedDQN:
     ``DQNAgent``.
     """
 
-    def __init__(self, strategy, obs_dim, num_actions, agent_config, network_config,
-                 history_len=0, num_items=0, metadata=None):  # fmt: skip
+    def __init__(
+        self,
+        strategy,
+        obs_dim,
+        num_actions,
+        agent_config,
+        network_config,
+        history_len=0,
+        num_items=0,
+        metadata=None,
+    ):
         self.strategy, self.config = strategy, agent_config
         args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
         with strategy.scope():  # variables created here are mirrored on every replica
@@ -87,13 +83,13 @@ class DistributedDQN:
         self.online.set_weights(agent.online.get_weights())
         self.target.set_weights(agent.target.get_weights())
 
-    def _replica_gradients(self, obs, actions, rewards, next_obs, terminated, discounts,
-                           global_batch):  # fmt: skip
+    def _replica_gradients(
+        self, obs, actions, rewards, next_obs, terminated, discounts, global_batch
+    ):
         cfg = self.config
         with tf.GradientTape() as tape:
-            per_example = per_example_td_loss(self.online, self.target, obs, actions, rewards,
-                                              next_obs, terminated, discounts, cfg.huber_delta,
-                                              cfg.double_dqn)  # fmt: skip
+            batch = (obs, actions, rewards, next_obs, terminated, discounts)
+            per_example, _ = per_example_td_loss(self.online, self.target, batch, cfg)  # (batch,)
             # this replica's share of the GLOBAL mean: sum of its rows / global batch size
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
         grads = tape.gradient(loss, self.online.trainable_variables)
@@ -108,16 +104,7 @@ class DistributedDQN:
         grads, _ = tf.clip_by_global_norm(grads, cfg.grad_clip_norm)  # the global gradient
         self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
         self.step_counter.assign_add(1)
-        if cfg.target_update == "polyak":
-            for target_var, online_var in zip(
-                self.target.weights, self.online.weights, strict=True
-            ):
-                target_var.assign(cfg.tau * online_var + (1.0 - cfg.tau) * target_var)
-        elif self.step_counter % cfg.target_period == 0:
-            for target_var, online_var in zip(
-                self.target.weights, self.online.weights, strict=True
-            ):
-                target_var.assign(online_var)
+        update_target(self.target, self.online, self.step_counter, cfg)  # as DQNAgent does
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)  # global mean
 
     def train_step(self, batch) -> float:
@@ -132,14 +119,22 @@ class DistributedDQN:
         discounts = getattr(batch, "discounts", None)
         if discounts is None:  # one-step transitions: every bootstrap term is discounted by gamma
             discounts = np.full(global_batch, self.config.gamma, np.float32)
-        fields = (batch.obs, batch.actions, batch.rewards, batch.next_obs, batch.terminated,
-                  discounts)  # fmt: skip
+        fields = (
+            batch.obs,
+            batch.actions,
+            batch.rewards,
+            batch.next_obs,
+            batch.terminated,
+            discounts,
+        )
         dtypes = (tf.float32, tf.int32, tf.float32, tf.float32, tf.float32, tf.float32)
 
         def replica_rows(context):  # rows [i * share, (i + 1) * share) go to replica i
             start = context.replica_id_in_sync_group * share
-            return tuple(tf.constant(np.asarray(x)[start : start + share], dtype)
-                         for x, dtype in zip(fields, dtypes, strict=True))  # fmt: skip
+            return tuple(
+                tf.constant(np.asarray(x)[start : start + share], dtype)
+                for x, dtype in zip(fields, dtypes, strict=True)
+            )
 
         per_replica = self.strategy.experimental_distribute_values_from_function(replica_rows)
         return float(self._step_fn(per_replica, tf.constant(global_batch)))

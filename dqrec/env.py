@@ -46,13 +46,22 @@ import gymnasium
 import numpy as np
 
 from dqrec import rng
-from dqrec.shop_config import NUM_SESSION_FEATURES, ShopConfig
+from dqrec.config import NUM_SESSION_FEATURES, ShopConfig  # re-exported: dqrec.env.ShopConfig
 
 __all__ = [
-    "CLICK", "NUM_SESSION_FEATURES", "PAD_FEEDBACK", "PURCHASE", "SKIP", "Catalogue",
-    "ShopConfig", "ShopEnv", "VecShopEnv", "observation_bounds", "observation_from_history",
+    "CLICK",
+    "NUM_SESSION_FEATURES",
+    "PAD_FEEDBACK",
+    "PURCHASE",
+    "SKIP",
+    "Catalogue",
+    "ShopConfig",
+    "ShopEnv",
+    "VecShopEnv",
+    "observation_bounds",
+    "observation_from_history",
     "split_observation",
-]  # fmt: skip
+]
 
 PAD_FEEDBACK, SKIP, CLICK, PURCHASE = 0, 1, 2, 3  # feedback codes in the observation
 RESET_COUNTER = 1 << 40  # reset draws use counters far above any step's 2t, 2t + 1
@@ -70,11 +79,13 @@ def split_observation(
 
 def observation_bounds(config: ShopConfig) -> tuple[np.ndarray, np.ndarray]:
     """Lowest and highest value of each observation entry (float32 arrays of ``obs_dim``)."""
-    high = np.concatenate([
-        np.full(config.history_len, config.num_items),  # item ids; num_items is padding
-        np.full(config.history_len, PURCHASE),  # feedback codes
-        np.ones(NUM_SESSION_FEATURES),  # session features are fractions
-    ]).astype(np.float32)  # fmt: skip
+    high = np.concatenate(
+        [
+            np.full(config.history_len, config.num_items),  # item ids; num_items is padding
+            np.full(config.history_len, PURCHASE),  # feedback codes
+            np.ones(NUM_SESSION_FEATURES),  # session features are fractions
+        ]
+    ).astype(np.float32)
     return np.zeros_like(high), high
 
 
@@ -318,8 +329,18 @@ class VecShopEnv:
         revenue = cfg.revenue_weight * self.catalogue.price
         return p_click * (cfg.click_weight + p_purchase * revenue)
 
-    _STATE = ("episode", "step", "preference", "patience", "fatigue", "clicks", "purchases",
-              "skips_in_row", "return", "obs")  # fmt: skip
+    _STATE = (
+        "episode",
+        "step",
+        "preference",
+        "patience",
+        "fatigue",
+        "clicks",
+        "purchases",
+        "skips_in_row",
+        "return",
+        "obs",
+    )
 
     def get_state(self) -> dict[str, np.ndarray]:
         """Copy of the full state (with the seed), so ``set_state`` resumes identical futures."""

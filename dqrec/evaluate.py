@@ -80,9 +80,11 @@ def evaluate_policy(policy, shop_config, num_shoppers=500, seed=1_000_003, catal
 def evaluate_gym_policy(policy, env_id, num_episodes=100, seed=1_000_003) -> EvalResult:
     """Greedy episodes of a Gymnasium environment, episode k reset with seed ``seed + k``."""
     env = gymnasium.make_vec(
-        env_id, num_envs=num_episodes, vectorization_mode="sync",
+        env_id,
+        num_envs=num_episodes,
+        vectorization_mode="sync",
         vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP},
-    )  # fmt: skip
+    )
     obs, _ = env.reset(seed=[seed + k for k in range(num_episodes)])
     active = np.ones(num_episodes, bool)
     returns = np.zeros(num_episodes)
@@ -96,5 +98,6 @@ def evaluate_gym_policy(policy, env_id, num_episodes=100, seed=1_000_003) -> Eva
     env.close()
     mean, half_width = mean_ci(returns)
     nan = float("nan")
-    return EvalResult(float(mean), float(half_width), nan, nan, nan, float(lengths.mean()), nan,
-                      num_episodes)  # fmt: skip
+    return EvalResult(
+        float(mean), float(half_width), nan, nan, nan, float(lengths.mean()), nan, num_episodes
+    )

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dqrec.config import ConfigError
 from dqrec.data import FEEDBACK_CODES, DataError, parse_number, parse_time, read_text_table
 
 
@@ -57,7 +58,7 @@ class EventLogSpec:
     def __post_init__(self):
         unknown = set(self.event_weights) - set(FEEDBACK_CODES)
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"EventLogSpec.event_weights has unknown events {sorted(unknown)}; "
                 f"allowed: {sorted(FEEDBACK_CODES)}"
             )

@@ -21,7 +21,8 @@ Then ``hidden_units`` ReLU layers give ``z(s)`` and a head gives the Q-values:
   the two-tower shape that scales to large catalogues.
 * ``dueling`` (either head, Wang et al. 2016): ``Q(s, a) = V(s) + A(s, a) - mean_a' A(s, a')``.
 
-``QNetwork`` is registered with Keras, so ``keras.models.load_model(path, safe_mode=True)``
+Both shop encoders are one layer, ``PooledHistoryEncoder``, which the two-tower network of
+``dqrec.two_tower`` shares. ``QNetwork`` is registered with Keras, so ``keras.models.load_model(path, safe_mode=True)``
 restores it without running any pickled Python code.
 """
 
@@ -33,13 +34,77 @@ HEADS = ("dense", "item")
 NUM_FEEDBACK_CODES = 4  # padding, skip, click, purchase (see dqrec.env)
 
 
+class PooledHistoryEncoder(keras.layers.Layer):
+    """The shop's history of ``(item, feedback)`` pairs -> a state vector ``(batch, 2E + F)``.
+
+    Pair ``t`` is ``e_t = E[i_t] * F[f_t]``; the output concatenates a summary of the pairs
+    (their masked mean, or the last state of a GRU reading them in order when ``gru``), the
+    most recent pair ``e_H`` and the ``F`` session features. ``E`` (``item_embedding``) has a
+    row for the padding id ``num_items``; ``F`` (``feedback_gate``) starts as ones.
+    """
+
+    def __init__(self, history_len, num_items, embedding_dim, gru=False, **kwargs):
+        super().__init__(**kwargs)
+        self.history_len, self.num_items = int(history_len), int(num_items)
+        self.embedding_dim, self.use_gru = int(embedding_dim), bool(gru)
+        # id num_items is the padding item; its pairs are always masked out
+        self.item_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
+        self.feedback_gate = keras.layers.Embedding(
+            NUM_FEEDBACK_CODES, embedding_dim, embeddings_initializer="ones"
+        )
+        self.gru = keras.layers.GRU(embedding_dim) if gru else None
+
+    def build(self, input_shape=None):
+        self.item_embedding.build((None, self.history_len))
+        self.feedback_gate.build((None, self.history_len))
+        if self.gru is not None:
+            self.gru.build((None, self.history_len, self.embedding_dim))
+        self.built = True
+
+    def call(self, obs):
+        h = self.history_len
+        item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
+        feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
+        features = obs[:, 2 * h :]  # (batch, num_session_features)
+        pairs = self.item_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
+        mask = feedback > 0  # (batch, H) True where a real item was shown
+        last = pairs[:, -1, :]  # (batch, E) the most recent item is always last
+        if self.gru is not None:
+            summary = self.gru(pairs, mask=mask)  # (batch, E); all-padding history -> zeros
+        else:
+            weights = tf.cast(mask, pairs.dtype)[:, :, None]  # (batch, H, 1)
+            count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)  # (batch, 1)
+            summary = tf.reduce_sum(pairs * weights, axis=1) / count  # (batch, E)
+        return tf.concat([summary, last, features], axis=-1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "history_len": self.history_len,
+            "num_items": self.num_items,
+            "embedding_dim": self.embedding_dim,
+            "gru": self.use_gru,
+        }
+
+
 @keras.saving.register_keras_serializable(package="dqrec")
 class QNetwork(keras.Model):
     """Maps ``(batch, obs_dim)`` observations to ``(batch, num_actions)`` Q-values."""
 
-    def __init__(self, obs_dim, num_actions, encoder="pooled", embedding_dim=32,
-                 hidden_units=(128,), dueling=False, head="item", history_len=0, num_items=0,
-                 metadata=None, **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        obs_dim,
+        num_actions,
+        encoder="pooled",
+        embedding_dim=32,
+        hidden_units=(128,),
+        dueling=False,
+        head="item",
+        history_len=0,
+        num_items=0,
+        metadata=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
@@ -58,13 +123,10 @@ class QNetwork(keras.Model):
         self.num_items = int(num_items)
         self.metadata = dict(metadata or {})
         if encoder != "mlp":
-            # id num_items is the padding item; its pairs are always masked out
-            self.item_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
-            self.feedback_gate = keras.layers.Embedding(
-                NUM_FEEDBACK_CODES, embedding_dim, embeddings_initializer="ones"
+            # named to sort after its parts: saved files keep the paths item_embedding/...
+            self.pooled_history = PooledHistoryEncoder(
+                history_len, num_items, embedding_dim, gru=encoder == "gru"
             )
-            if encoder == "gru":
-                self.gru = keras.layers.GRU(embedding_dim)
         self.hidden_layers = [keras.layers.Dense(u, activation="relu") for u in self.hidden_units]
         if head == "item":
             self.query = keras.layers.Dense(embedding_dim)  # g(z): the state's item query
@@ -75,23 +137,27 @@ class QNetwork(keras.Model):
             self.value_head = keras.layers.Dense(1)
 
     def encode(self, obs):
-        """The state vector for a batch of observations: ``(batch, features)``."""
+        """The state vector for a batch of observations: ``(batch, features)``.
+
+        For the shop encoders it is ``[summary, e_H, session features]`` of the history of
+        pairs ``e_t = E[i_t] * F[f_t]`` (see ``PooledHistoryEncoder.call``).
+        """
         if self.encoder == "mlp":
             return obs
-        h = self.history_len
-        item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
-        feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
-        features = obs[:, 2 * h :]  # (batch, num_session_features)
-        pairs = self.item_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
-        mask = feedback > 0  # (batch, H) True where a real item was shown
-        last = pairs[:, -1, :]  # (batch, E) the most recent item is always last
-        if self.encoder == "gru":
-            summary = self.gru(pairs, mask=mask)  # (batch, E); all-padding history -> zeros
-        else:
-            weights = tf.cast(mask, pairs.dtype)[:, :, None]  # (batch, H, 1)
-            count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)  # (batch, 1)
-            summary = tf.reduce_sum(pairs * weights, axis=1) / count  # (batch, E)
-        return tf.concat([summary, last, features], axis=-1)
+        return self.pooled_history(obs)  # (batch, 2 * embedding_dim + num_session_features)
+
+    # the encoder's parts, as attributes of the network (the notebooks read their weights)
+    @property
+    def item_embedding(self):
+        return self.pooled_history.item_embedding
+
+    @property
+    def feedback_gate(self):
+        return self.pooled_history.feedback_gate
+
+    @property
+    def gru(self):
+        return self.pooled_history.gru
 
     def call(self, obs):
         z = self.encode(tf.cast(obs, tf.float32))
@@ -130,13 +196,22 @@ class QNetwork(keras.Model):
         }
 
 
-def build_q_network(obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None):
+def build_q_network(
+    obs_dim, num_actions, network_config, history_len=0, num_items=0, metadata=None
+):
     """Build (and create the weights of) a ``QNetwork`` from a ``NetworkConfig``."""
     head = network_config.head if network_config.encoder != "mlp" else "dense"
-    model = QNetwork(obs_dim=obs_dim, num_actions=num_actions, encoder=network_config.encoder,
-                     embedding_dim=network_config.embedding_dim,
-                     hidden_units=network_config.hidden_units, dueling=network_config.dueling,
-                     head=head, history_len=history_len, num_items=num_items,
-                     metadata=metadata)  # fmt: skip
+    model = QNetwork(
+        obs_dim=obs_dim,
+        num_actions=num_actions,
+        encoder=network_config.encoder,
+        embedding_dim=network_config.embedding_dim,
+        hidden_units=network_config.hidden_units,
+        dueling=network_config.dueling,
+        head=head,
+        history_len=history_len,
+        num_items=num_items,
+        metadata=metadata,
+    )
     model.build((None, obs_dim))
     return model

@@ -58,9 +58,15 @@ class NStepWindow:
             last = np.where(open_ & self.done[s], s, last)
             open_ &= ~self.done[s]  # never mix in the next shopper's rewards
         rows = np.arange(num_envs)
-        return (self.obs[oldest].copy(), self.actions[oldest].copy(), returns,
-                self.next_obs[last, rows], self.terminated[last, rows],
-                self.done[last, rows] & ~self.terminated[last, rows], discounts)  # fmt: skip
+        return (
+            self.obs[oldest].copy(),
+            self.actions[oldest].copy(),
+            returns,
+            self.next_obs[last, rows],
+            self.terminated[last, rows],
+            self.done[last, rows] & ~self.terminated[last, rows],
+            discounts,
+        )
 
     def state_dict(self) -> dict:
         names = ("obs", "actions", "rewards", "next_obs", "terminated", "done")

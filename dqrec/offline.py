@@ -103,13 +103,14 @@ def td_loss(agent, transitions: Transitions, gamma: float) -> float:
     """
     import tensorflow as tf
 
-    from dqrec.agent import huber
+    from dqrec.losses import huber
     from dqrec.targets import td_targets
 
     next_q_target = agent.target(tf.constant(transitions.next_obs))  # (n, num_actions)
     next_q_online = agent.q_values(transitions.next_obs) if agent.config.double_dqn else None
-    targets = td_targets(transitions.reward, transitions.terminated, next_q_target, gamma,
-                         next_q_online)  # fmt: skip
+    targets = td_targets(
+        transitions.reward, transitions.terminated, next_q_target, gamma, next_q_online
+    )
     q_values = agent.q_values(transitions.obs)  # (n, num_actions)
     q_taken = q_values[np.arange(len(q_values)), transitions.action]  # (n,)
     return float(tf.reduce_mean(huber(targets.numpy() - q_taken, agent.config.huber_delta)))
@@ -180,6 +181,7 @@ def metrics_table(ranked_by_method: dict, relevant_sets, ks, num_items: int) -> 
     rows = []
     for name, ranked in ranked_by_method.items():
         for k in ks:
-            rows.append({"method": name, "k": k, **offline_metrics(ranked, relevant_sets, k,
-                                                                   num_items)})  # fmt: skip
+            rows.append(
+                {"method": name, "k": k, **offline_metrics(ranked, relevant_sets, k, num_items)}
+            )
     return pd.DataFrame(rows).set_index(["method", "k"])

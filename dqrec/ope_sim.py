@@ -225,10 +225,12 @@ def estimate_all(logs: Logs, policy, shop_config, gamma: float = 1.0) -> dict[st
     pi = target_probs(logs, policy)  # (n, T) pi(a_t | x_t), 1 on padding
     ratios = pi / logs.logging_probs  # (n, T), 1 on padding
     r0, pi0, mu0 = logs.rewards[:, 0], pi[:, 0], logs.logging_probs[:, 0]
-    q0_logged, v0_hat = model_values(logs, policy, fit_q_table(logs, policy, shop_config, 0.0),
-                                     shop_config)  # fmt: skip
-    q_logged, v_hat = model_values(logs, policy, fit_q_table(logs, policy, shop_config, gamma),
-                                   shop_config)  # fmt: skip
+    q0_logged, v0_hat = model_values(
+        logs, policy, fit_q_table(logs, policy, shop_config, 0.0), shop_config
+    )
+    q_logged, v_hat = model_values(
+        logs, policy, fit_q_table(logs, policy, shop_config, gamma), shop_config
+    )
     rewards, mask = logs.rewards, logs.mask
     return {
         "first_dm": ope.direct_method(v0_hat[:, 0]),

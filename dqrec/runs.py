@@ -18,8 +18,9 @@ def myopic_config(config: TrainConfig) -> TrainConfig:
     checkpoint_dir = config.checkpoint_dir
     if checkpoint_dir is not None:
         checkpoint_dir = checkpoint_dir.rstrip("/") + "-myopic"
-    return config.replace(agent=dataclasses.replace(config.agent, gamma=0.0),
-                          checkpoint_dir=checkpoint_dir)  # fmt: skip
+    return config.replace(
+        agent=dataclasses.replace(config.agent, gamma=0.0), checkpoint_dir=checkpoint_dir
+    )
 
 
 def train_myopic(config: TrainConfig, resume: bool = True, catalogue=None):
@@ -57,8 +58,10 @@ def format_table(results: dict, shop_config) -> str:
     ]
     for name, r in results.items():
         ret = f"{r.mean_return:.3f} ± {r.return_ci:.3f}"
-        lines.append(f"{name:<{width}}  {ret:>17}  {r.ctr:>6.3f}  {r.conversion:>6.3f}  "
-                     f"{r.session_length:>6.2f}")  # fmt: skip
+        lines.append(
+            f"{name:<{width}}  {ret:>17}  {r.ctr:>6.3f}  {r.conversion:>6.3f}  "
+            f"{r.session_length:>6.2f}"
+        )
     return "\n".join(lines)
 
 

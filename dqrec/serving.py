@@ -51,8 +51,15 @@ def session_features(history_feedback, max_steps):
     is_skip = tf.cast(feedback == SKIP, tf.float32)
     skips_in_row = tf.reduce_sum(tf.math.cumprod(is_skip, axis=-1, reverse=True), axis=-1)
     per_step = tf.maximum(steps, 1.0)
-    return tf.stack([tf.minimum(steps, max_steps) / max_steps, clicks / per_step,
-                     purchases / per_step, tf.minimum(skips_in_row, h) / h], axis=-1)  # fmt: skip
+    return tf.stack(
+        [
+            tf.minimum(steps, max_steps) / max_steps,
+            clicks / per_step,
+            purchases / per_step,
+            tf.minimum(skips_in_row, h) / h,
+        ],
+        axis=-1,
+    )
 
 
 class _Recommender(tf.Module):
@@ -78,8 +85,14 @@ class _Recommender(tf.Module):
         return self._recommend(history_items, history_feedback, features)
 
     def _recommend(self, history_items, history_feedback, session_features):
-        obs = tf.concat([tf.cast(history_items, tf.float32), tf.cast(history_feedback, tf.float32),
-                         session_features], axis=-1)  # fmt: skip
+        obs = tf.concat(
+            [
+                tf.cast(history_items, tf.float32),
+                tf.cast(history_feedback, tf.float32),
+                session_features,
+            ],
+            axis=-1,
+        )
         if self.two_tower:
             queries = self.model.augmented_queries(obs)  # (batch, tower_dim + 1)
             q_values, items = chunked_top_k(queries, self.item_table, self.k, self.chunk_size)
@@ -118,9 +131,15 @@ def export_saved_model(model, path, k, shop_config=None, overwrite=False, chunk_
             raise ModelFileError(
                 f"export path {path} exists and is not a SavedModel; not replacing it"
             )
-    info = {"format": "dqrec-saved-model", "k": k, "history_len": model.history_len,
-            "num_items": num_items, "model_class": type(model).__name__, "shop_config": shop,
-            "metadata": model.metadata}  # fmt: skip
+    info = {
+        "format": "dqrec-saved-model",
+        "k": k,
+        "history_len": model.history_len,
+        "num_items": num_items,
+        "model_class": type(model).__name__,
+        "shop_config": shop,
+        "metadata": model.metadata,
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
@@ -128,8 +147,10 @@ def export_saved_model(model, path, k, shop_config=None, overwrite=False, chunk_
         raise ModelFileError(f"cannot write an export at {path}: {exc.strerror or exc}") from None
     try:
         module = _Recommender(model, k, shop["max_steps"], chunk_size)
-        signatures = {"serving_default": module.serving_default,
-                      "with_features": module.with_features}  # fmt: skip
+        signatures = {
+            "serving_default": module.serving_default,
+            "with_features": module.with_features,
+        }
         tf.saved_model.save(module, str(tmp), signatures=signatures)
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; an export is meant to be read by servers
@@ -158,7 +179,7 @@ class ExportedRecommender:
 
     def shop_config(self):
         """The ``ShopConfig`` the model was exported with."""
-        from dqrec.env import ShopConfig
+        from dqrec.config import ShopConfig
 
         try:
             return ShopConfig(**self.info["shop_config"])
@@ -175,9 +196,10 @@ class ExportedRecommender:
             )
         else:
             out = self.loaded.signatures["with_features"](
-                history_items=items, history_feedback=feedback,
+                history_items=items,
+                history_feedback=feedback,
                 session_features=tf.constant(np.asarray(session_features, np.float32)),
-            )  # fmt: skip
+            )
         return out["top_items"].numpy(), out["q_values"].numpy()
 
 
@@ -207,6 +229,8 @@ def load_saved_model(path) -> ExportedRecommender:
 def recommend_in_memory(model, history_items, history_feedback, k, max_steps, chunk_size=32768):
     """What an export of ``model`` returns, computed with the in-memory model (for checks)."""
     module = _Recommender(model, k, max_steps, chunk_size)
-    out = module.serving_default(tf.constant(np.asarray(history_items, np.int32)),
-                                 tf.constant(np.asarray(history_feedback, np.int32)))  # fmt: skip
+    out = module.serving_default(
+        tf.constant(np.asarray(history_items, np.int32)),
+        tf.constant(np.asarray(history_feedback, np.int32)),
+    )
     return out["top_items"].numpy(), out["q_values"].numpy()

@@ -60,8 +60,12 @@ class _GymVecEnv:
 
     def __init__(self, env_id, num_envs, seed):
         mode = gymnasium.vector.AutoresetMode.SAME_STEP
-        self.env = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync",
-                                      vector_kwargs={"autoreset_mode": mode})  # fmt: skip
+        self.env = gymnasium.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": mode},
+        )
         self.seed = seed
         self.single_action_space = self.env.single_action_space
         self.single_observation_space = self.env.single_observation_space
@@ -87,13 +91,14 @@ def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
     shop = config.shop
     metadata = {"train_config": json.loads(json.dumps(to_dict(config)))}
     if config.env_id is None:
-        return DQNAgent(obs_dim, num_actions, config.agent, config.network,
-                        history_len=shop.history_len, num_items=shop.num_items,
-                        metadata=metadata)  # fmt: skip
-    if config.network.encoder != "mlp":
-        raise ConfigError(
-            f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
-            f"({config.env_id!r}), got {config.network.encoder!r}"
+        return DQNAgent(
+            obs_dim,
+            num_actions,
+            config.agent,
+            config.network,
+            history_len=shop.history_len,
+            num_items=shop.num_items,
+            metadata=metadata,
         )
     return DQNAgent(obs_dim, num_actions, config.agent, config.network, metadata=metadata)
 
@@ -125,9 +130,6 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
-    if config.env_id is not None and config.checkpoint_dir is not None:
-        raise ConfigError("TrainConfig.checkpoint_dir is supported for the shop only "
-                          f"(env_id must be None, got {config.env_id!r})")  # fmt: skip
     env = _make_env(config, catalogue)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     num_actions = int(env.single_action_space.n)
@@ -233,8 +235,13 @@ def _progress_bar(config, initial):
         return _NoProgress()
     from tqdm.auto import tqdm
 
-    return tqdm(total=config.total_steps, initial=min(initial, config.total_steps),
-                disable=not config.progress, unit="step", desc="training")  # fmt: skip
+    return tqdm(
+        total=config.total_steps,
+        initial=min(initial, config.total_steps),
+        disable=not config.progress,
+        unit="step",
+        desc="training",
+    )
 
 
 def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history):

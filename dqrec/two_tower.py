@@ -34,8 +34,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dqrec.agent import huber
-from dqrec.networks import NUM_FEEDBACK_CODES
+from dqrec.losses import huber
+from dqrec.networks import PooledHistoryEncoder
 from dqrec.targets import td_targets
 
 
@@ -48,9 +48,18 @@ class TwoTowerQNetwork(keras.Model):
     the config stays small even for 10^5 items. Set them with ``set_item_features``.
     """
 
-    def __init__(self, history_len, num_items, num_categories, num_session_features=4,
-                 embedding_dim=32, tower_dim=32, hidden_units=(128,), metadata=None,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        history_len,
+        num_items,
+        num_categories,
+        num_session_features=4,
+        embedding_dim=32,
+        tower_dim=32,
+        hidden_units=(128,),
+        metadata=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if history_len < 1 or num_items < 1 or num_categories < 1:
             raise ValueError("history_len, num_items and num_categories must be >= 1")
@@ -63,11 +72,8 @@ class TwoTowerQNetwork(keras.Model):
         self.tower_dim = int(tower_dim)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.metadata = dict(metadata or {})
-        # state tower f(s); id num_items is the padding item of the history
-        self.history_embedding = keras.layers.Embedding(num_items + 1, embedding_dim)
-        self.feedback_gate = keras.layers.Embedding(
-            NUM_FEEDBACK_CODES, embedding_dim, embeddings_initializer="ones"
-        )
+        # state tower f(s): the pooled encoder of dqrec.networks, then ReLU layers
+        self.pooled_history = PooledHistoryEncoder(history_len, num_items, embedding_dim)
         self.state_layers = [keras.layers.Dense(u, activation="relu") for u in self.hidden_units]
         self.state_out = keras.layers.Dense(tower_dim)
         # item tower g(a) over [id embedding, category embedding, price]
@@ -97,18 +103,19 @@ class TwoTowerQNetwork(keras.Model):
     # ---- the two towers ---------------------------------------------------------------
     def state_vectors(self, obs):
         """``f(s)``: ``(batch, tower_dim)`` (the pooled encoder of ``dqrec.networks``)."""
-        obs = tf.cast(obs, tf.float32)
-        h = self.history_len
-        item_ids = tf.cast(obs[:, :h], tf.int32)  # (batch, H), num_items = padding
-        feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
-        pairs = self.history_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
-        weights = tf.cast(feedback > 0, tf.float32)[:, :, None]  # (batch, H, 1)
-        count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)  # (batch, 1)
-        mean = tf.reduce_sum(pairs * weights, axis=1) / count  # (batch, E)
-        z = tf.concat([mean, pairs[:, -1, :], obs[:, 2 * h :]], axis=-1)
+        z = self.pooled_history(tf.cast(obs, tf.float32))  # (batch, 2E + 4)
         for layer in self.state_layers:
             z = layer(z)
         return self.state_out(z)  # (batch, tower_dim)
+
+    # the encoder's parts, as attributes of the network
+    @property
+    def history_embedding(self):
+        return self.pooled_history.item_embedding
+
+    @property
+    def feedback_gate(self):
+        return self.pooled_history.feedback_gate
 
     def item_vectors(self, item_ids=None):
         """``g(a)`` for the given ids (any shape ``S``) -> ``S + (tower_dim,)``; all items if None."""
@@ -161,8 +168,9 @@ class TwoTowerQNetwork(keras.Model):
         }
 
 
-def build_two_tower(shop_config, catalogue, embedding_dim=32, tower_dim=32, hidden_units=(128,),
-                    metadata=None) -> TwoTowerQNetwork:  # fmt: skip
+def build_two_tower(
+    shop_config, catalogue, embedding_dim=32, tower_dim=32, hidden_units=(128,), metadata=None
+) -> TwoTowerQNetwork:
     """A two-tower Q-network for a shop, its item features taken from ``catalogue``."""
     model = TwoTowerQNetwork(
         history_len=shop_config.history_len,
@@ -251,8 +259,15 @@ def candidate_rows(model, candidates):
     return tf.concat([model.item_vectors(candidates), model.item_biases(candidates)[:, None]], -1)
 
 
-def sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
-                       next_queries_online=None, next_rows_online=None):  # fmt: skip
+def sampled_td_targets(
+    rewards,
+    terminated,
+    next_queries,
+    next_rows,
+    gamma,
+    next_queries_online=None,
+    next_rows_online=None,
+):
     """TD targets with ``max_a' Q(s', a')`` taken over candidate items only.
 
     ``y = r + gamma (1 - terminated) max_{a' in C} Q_target(s', a')`` for a candidate set
@@ -290,8 +305,7 @@ def sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
     return td_targets(rewards, terminated, next_q_target, gamma, next_q_online)
 
 
-def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0,
-                            double_dqn=True):  # fmt: skip
+def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0, double_dqn=True):
     """A compiled gradient step on ``(obs, actions, rewards, next_obs, terminated, candidates)``.
 
     The target is ``sampled_td_targets`` over ``candidates`` ``(K,)`` (``sample_candidates``), and the regressed
@@ -307,8 +321,9 @@ def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0,
         if double_dqn:
             online_queries = online.augmented_queries(next_obs)
             online_rows = candidate_rows(online, candidates)
-        targets = sampled_td_targets(rewards, terminated, next_queries, next_rows, gamma,
-                                     online_queries, online_rows)  # fmt: skip
+        targets = sampled_td_targets(
+            rewards, terminated, next_queries, next_rows, gamma, online_queries, online_rows
+        )
         with tf.GradientTape() as tape:
             q_taken = score_candidates(online, obs, actions[:, None])[:, 0]  # (batch,)
             loss = tf.reduce_mean(huber(targets - q_taken, huber_delta))

@@ -52,12 +52,21 @@ if "dqrec-test/Chain-v0" not in gymnasium.registry:
 
 def _config(gamma, **agent):
     return TrainConfig(
-        env_id="dqrec-test/Chain-v0", network=NetworkConfig(encoder="mlp", hidden_units=(32,)),
-        agent=AgentConfig(gamma=gamma, lr=3e-3, batch_size=64, target_period=50, jit_compile=False,
-                          **agent),
-        num_envs=8, total_steps=6_000, learning_starts=500, train_every=8, gradient_steps=2,
-        replay_capacity=6_000, epsilon_decay_steps=3_000, eval_every=0, num_eval_shoppers=4,
-    )  # fmt: skip
+        env_id="dqrec-test/Chain-v0",
+        network=NetworkConfig(encoder="mlp", hidden_units=(32,)),
+        agent=AgentConfig(
+            gamma=gamma, lr=3e-3, batch_size=64, target_period=50, jit_compile=False, **agent
+        ),
+        num_envs=8,
+        total_steps=6_000,
+        learning_starts=500,
+        train_every=8,
+        gradient_steps=2,
+        replay_capacity=6_000,
+        epsilon_decay_steps=3_000,
+        eval_every=0,
+        num_eval_shoppers=4,
+    )
 
 
 @pytest.mark.slow

@@ -61,8 +61,14 @@ def tiny_model():
     from dqrec.config import NetworkConfig
     from dqrec.networks import build_q_network
 
-    return build_q_network(12, 5, NetworkConfig(embedding_dim=4, hidden_units=(8,)),
-                           history_len=4, num_items=5, metadata={"note": "test"})  # fmt: skip
+    return build_q_network(
+        12,
+        5,
+        NetworkConfig(embedding_dim=4, hidden_units=(8,)),
+        history_len=4,
+        num_items=5,
+        metadata={"note": "test"},
+    )
 
 
 @pytest.mark.parametrize("dueling", [False, True])
@@ -71,9 +77,16 @@ def test_model_round_trip_in_safe_mode(tmp_path, dueling):
     from dqrec.networks import build_q_network
 
     for encoder, head in (("pooled", "item"), ("gru", "dense"), ("mlp", "dense")):
-        model = build_q_network(12, 5, NetworkConfig(encoder=encoder, head=head, dueling=dueling,
-                                                     embedding_dim=4, hidden_units=(8,)),
-                                history_len=4, num_items=5, metadata={"k": 1})  # fmt: skip
+        model = build_q_network(
+            12,
+            5,
+            NetworkConfig(
+                encoder=encoder, head=head, dueling=dueling, embedding_dim=4, hidden_units=(8,)
+            ),
+            history_len=4,
+            num_items=5,
+            metadata={"k": 1},
+        )
         path = ckpt.save_model(model, tmp_path / f"{encoder}.keras")
         loaded = ckpt.load_model(path)
         obs = np.concatenate([np.full((3, 4), 2.0), np.full((3, 4), 3.0), np.zeros((3, 4))], 1)

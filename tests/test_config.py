@@ -2,7 +2,15 @@
 
 import pytest
 
-from dqrec.config import AgentConfig, ConfigError, NetworkConfig, TrainConfig, from_dict, to_dict
+from dqrec.config import (
+    AgentConfig,
+    ConfigError,
+    NetworkConfig,
+    ShopConfig,
+    TrainConfig,
+    from_dict,
+    to_dict,
+)
 
 BAD = [
     (NetworkConfig, "encoder", "lstm"),
@@ -73,3 +81,29 @@ def test_configs_are_frozen_and_round_trip():
     assert from_dict(to_dict(config)) == config
     with pytest.raises(ConfigError, match="num_envs"):
         config.replace(num_envs=-1)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_nan_and_infinity_are_rejected_by_every_config(value):
+    for cls, name in (
+        (AgentConfig, "gamma"),
+        (TrainConfig, "epsilon_end"),
+        (ShopConfig, "price_min"),
+    ):
+        with pytest.raises(ConfigError, match=rf"{cls.__name__}\.{name} must be a finite number"):
+            cls(**{name: value})
+
+
+def test_cross_field_rules_live_in_the_config():
+    with pytest.raises(ConfigError, match="network.encoder must be 'mlp'"):
+        TrainConfig(env_id="CartPole-v1")
+    mlp = NetworkConfig(encoder="mlp")
+    with pytest.raises(ConfigError, match="checkpoint_dir is supported for the shop only"):
+        TrainConfig(env_id="CartPole-v1", network=mlp, checkpoint_dir="ckpt")
+    assert TrainConfig(env_id="CartPole-v1", network=mlp).shop == ShopConfig()
+
+
+def test_train_config_shop_is_typed_shop_config():
+    import dataclasses
+
+    assert {f.name: f.type for f in dataclasses.fields(TrainConfig)}["shop"] is ShopConfig

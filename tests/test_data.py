@@ -89,8 +89,10 @@ def test_time_split_keeps_the_future_out(tiny):
     t = data.to_transitions(data.build_episodes(clean), catalogue, 2, start_time="2010-12-03")
     # test steps only; 17850's test step sees its two train-time purchases as context
     assert len(t.action) == 2
-    np.testing.assert_array_equal(t.obs[1, :4], [catalogue.encode(["85123A", "71053"])[0],
-                                                 catalogue.encode(["71053"])[0], 3, 3])  # fmt: skip
+    np.testing.assert_array_equal(
+        t.obs[1, :4],
+        [catalogue.encode(["85123A", "71053"])[0], catalogue.encode(["71053"])[0], 3, 3],
+    )
 
 
 def test_baseline_scores(tiny):
@@ -106,16 +108,20 @@ def test_baseline_scores(tiny):
     ("text", "message"),
     [
         (HEADER.replace(",UnitPrice", ",Price") + ROWS[0], "missing column(s) ['UnitPrice']"),
-        (HEADER + ROWS[0] + "\n" + ROWS[1].replace(",6,", ",abc,"),
-         "column 'Quantity' line 3: cannot parse 'abc' as an integer"),
-        (HEADER + ROWS[0].replace("2010-12-01 08:26:00", "2011-13-45 10:00"),
-         "column 'InvoiceDate' line 2: cannot parse '2011-13-45 10:00' as a date"),
+        (
+            HEADER + ROWS[0] + "\n" + ROWS[1].replace(",6,", ",abc,"),
+            "column 'Quantity' line 3: cannot parse 'abc' as an integer",
+        ),
+        (
+            HEADER + ROWS[0].replace("2010-12-01 08:26:00", "2011-13-45 10:00"),
+            "column 'InvoiceDate' line 2: cannot parse '2011-13-45 10:00' as a date",
+        ),
         (HEADER + ROWS[0].replace("17850.0", "x17"), "column 'CustomerID' line 2"),
         ("", "file is empty"),
         (HEADER, "header but no data rows"),
         ((HEADER + ROWS[0]).replace(",", ";"), "only one column found"),
     ],
-)  # fmt: skip
+)
 def test_malformed_files_name_file_column_and_line(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(data.DataError, match="online_retail.csv") as err:

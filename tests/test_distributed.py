@@ -65,8 +65,13 @@ print(json.dumps({
 @pytest.mark.parametrize("grad_clip_norm", [0.01])
 def test_mirrored_two_cpus_matches_single_device(grad_clip_norm):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(grad_clip_norm)],
-                            capture_output=True, text=True, env=env, timeout=180)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(grad_clip_norm)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["replicas"] == 2 and out["steps"] == 6
@@ -78,17 +83,40 @@ def test_mirrored_two_cpus_matches_single_device(grad_clip_norm):
         assert abs(single_loss - mirrored_loss) <= 1e-5 * max(abs(single_loss), 1.0)
 
 
+DIVIDE_SCRIPT = """
+from dqrec.distributed import split_cpu
+devices = split_cpu(2)  # two replicas, so a batch of 5 cannot be split evenly
+
+import numpy as np
+import tensorflow as tf
+from dqrec.config import AgentConfig, NetworkConfig
+from dqrec.distributed import DistributedDQN
+from dqrec.replay import Batch
+
+strategy = tf.distribute.MirroredStrategy([d.name for d in devices])
+dqn = DistributedDQN(strategy, 6, 3, AgentConfig(), NetworkConfig(encoder="mlp", hidden_units=(4,)))
+
+def batch(n):
+    return Batch(np.zeros((n, 6), np.float32), np.zeros(n, np.int32), np.ones(n, np.float32),
+                 np.zeros((n, 6), np.float32), np.zeros(n, np.float32), None)
+
+try:
+    dqn.train_step(batch(5))
+except ValueError as exc:
+    print("error:", exc)
+print("loss:", dqn.train_step(batch(4)), "steps:", int(dqn.step_counter.numpy()))
+"""
+
+
+@pytest.mark.slow
 def test_replica_batch_must_divide():
-    import numpy as np
-    import tensorflow as tf
-
-    from dqrec.config import AgentConfig, NetworkConfig
-    from dqrec.distributed import DistributedDQN
-    from dqrec.replay import Batch
-
-    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")  # one replica: any batch divides
-    dqn = DistributedDQN(strategy, 6, 3, AgentConfig(), NetworkConfig(encoder="mlp",
-                         hidden_units=(4,)))  # fmt: skip
-    batch = Batch(np.zeros((5, 6), np.float32), np.zeros(5, np.int32), np.ones(5, np.float32),
-                  np.zeros((5, 6), np.float32), np.zeros(5, np.float32), np.zeros(5, np.float32))  # fmt: skip
-    assert np.isfinite(dqn.train_step(batch))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", DIVIDE_SCRIPT], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert "error: batch size 5 must be a multiple of the 2 replicas" in lines
+    # a batch that divides takes one step (the failed one took none); reward 1 -> loss 0.5
+    loss, steps = lines[-1].removeprefix("loss: ").split(" steps: ")
+    assert float(loss) == pytest.approx(0.5, abs=1e-6) and steps == "1"

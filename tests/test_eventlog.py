@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dqrec import data
+from dqrec.config import ConfigError
 from dqrec.env import CLICK, PURCHASE
 from dqrec.eventlog import EventLogSpec, load_event_log
 
@@ -14,9 +15,16 @@ LOG = """visitor;itemid;ts;event;price
 7;A;3000;transaction;10.0
 8;B;1500;view;
 """
-SPEC = EventLogSpec(user="visitor", item="itemid", timestamp="ts", event_type="event",
-                    value="price", delimiter=";", timestamp_unit="ms",
-                    event_names={"addtocart": "cart", "transaction": "purchase"})  # fmt: skip
+SPEC = EventLogSpec(
+    user="visitor",
+    item="itemid",
+    timestamp="ts",
+    event_type="event",
+    value="price",
+    delimiter=";",
+    timestamp_unit="ms",
+    event_names={"addtocart": "cart", "transaction": "purchase"},
+)
 
 
 def write(tmp_path, text, name="events.csv"):
@@ -63,7 +71,7 @@ def test_every_row_a_purchase_without_event_column(tmp_path):
         (LOG.replace("8;B", ";B"), "column 'visitor' line 5: empty value"),
         ("", "file is empty"),
     ],
-)  # fmt: skip
+)
 def test_malformed_logs(tmp_path, text, message):
     with pytest.raises(data.DataError, match="events.csv") as err:
         load_event_log(write(tmp_path, text), SPEC)
@@ -77,5 +85,5 @@ def test_iso_dates_and_bad_dates(tmp_path):
 
 
 def test_unknown_event_weight_is_rejected():
-    with pytest.raises(ValueError, match="unknown events"):
+    with pytest.raises(ConfigError, match="EventLogSpec.event_weights has unknown events"):
         EventLogSpec(user="u", item="i", timestamp="t", event_weights={"like": 1.0})

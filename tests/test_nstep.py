@@ -37,8 +37,9 @@ def test_window_matches_the_reference(n):
         terminated = rng.random(num_envs) < 0.15
         truncated = ~terminated & (rng.random(num_envs) < 0.1)
         for e in range(num_envs):
-            per_env[e].append((obs[e], actions[e], rewards[e], next_obs[e], terminated[e],
-                               truncated[e]))  # fmt: skip
+            per_env[e].append(
+                (obs[e], actions[e], rewards[e], next_obs[e], terminated[e], truncated[e])
+            )
         ready = window.push(obs, actions, rewards, next_obs, terminated, truncated)
         assert (ready is None) == (t < n - 1)
         if ready is not None:
@@ -70,6 +71,10 @@ def test_two_step_example_by_hand():
 
 def test_td_targets_take_per_transition_discounts():
     # y = R + discount * (1 - terminated) * max Q': 2 + 0.81 * 5 = 6.05; 1 + 0.9 * 0 (terminal)
-    y = td_targets(np.array([2.0, 1.0]), np.array([0.0, 1.0]), np.array([[5.0, 1.0], [3.0, 2.0]]),
-                   np.array([0.81, 0.9], np.float32)).numpy()  # fmt: skip
+    y = td_targets(
+        np.array([2.0, 1.0]),
+        np.array([0.0, 1.0]),
+        np.array([[5.0, 1.0], [3.0, 2.0]]),
+        np.array([0.81, 0.9], np.float32),
+    ).numpy()
     np.testing.assert_allclose(y, [6.05, 1.0], rtol=1e-6)

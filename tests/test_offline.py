@@ -52,13 +52,15 @@ def test_rank_items_excludes_other_and_copurchase_scores():
 
 
 def test_next_basket_cases_use_past_context_only():
-    events = _events([
-        (1, "a", "2011-01-01", "i1", 1.0),
-        (1, "b", "2011-01-01", "i1", 1.0),
-        (1, "c", "2011-03-01", "i2", 1.0),
-        (1, "a", "2011-03-01", "i2", 1.0),
-        (2, "z", "2011-03-02", "i3", 1.0),  # only a tail item: no case
-    ])  # fmt: skip
+    events = _events(
+        [
+            (1, "a", "2011-01-01", "i1", 1.0),
+            (1, "b", "2011-01-01", "i1", 1.0),
+            (1, "c", "2011-03-01", "i2", 1.0),
+            (1, "a", "2011-03-01", "i2", 1.0),
+            (2, "z", "2011-03-02", "i3", 1.0),  # only a tail item: no case
+        ]
+    )
     catalogue = Catalogue.from_events(events[events["timestamp"] < "2011-02-01"], top_n=2)
     cases = next_basket_cases(build_episodes(events), catalogue, 3, "2011-02-01")
     assert len(cases.relevant) == 1
@@ -66,6 +68,7 @@ def test_next_basket_cases_use_past_context_only():
     np.testing.assert_array_equal(cases.obs[0, :3], [3, 0, 1])  # pad, a, b: the train basket
 
 
+@pytest.mark.slow
 def test_offline_training_reduces_td_loss():
     rng = np.random.default_rng(0)
     rows = []
@@ -79,11 +82,13 @@ def test_offline_training_reduces_td_loss():
     logged = to_transitions(build_episodes(events), catalogue, history_len=4)
     agent_config = AgentConfig(gamma=0.5, n_steps=1, batch_size=32, lr=3e-3, target_period=20)
     network_config = NetworkConfig(embedding_dim=8, hidden_units=(16,))
-    untrained, _ = fit_offline_q(logged, catalogue.num_items, 4, agent_config, network_config,
-                                 num_gradient_steps=1)  # fmt: skip
+    untrained, _ = fit_offline_q(
+        logged, catalogue.num_items, 4, agent_config, network_config, num_gradient_steps=1
+    )
     before = td_loss(untrained, logged, 0.5)
-    agent, losses = fit_offline_q(logged, catalogue.num_items, 4, agent_config, network_config,
-                                  num_gradient_steps=200)  # fmt: skip
+    agent, losses = fit_offline_q(
+        logged, catalogue.num_items, 4, agent_config, network_config, num_gradient_steps=200
+    )
     after = td_loss(agent, logged, 0.5)
     assert after < 0.5 * before, (before, after)
     assert losses[-5:].mean() < losses[:5].mean()

@@ -107,8 +107,15 @@ def test_sequential_doubly_robust_with_perfect_model_has_zero_variance():
     rng = np.random.default_rng(2)
     estimates = []
     for a0, a1 in rng.choice(2, size=(100, 2), p=mu):
-        estimates.append(ope.sequential_doubly_robust(
-            [[r0[a0], r1[a1]]], [[pi[a0] / mu[a0], pi[a1] / mu[a1]]],
-            [[q0[a0], q1[a1]]], [[v0, v1]], [[1, 1]], 0.9))  # fmt: skip
+        estimates.append(
+            ope.sequential_doubly_robust(
+                [[r0[a0], r1[a1]]],
+                [[pi[a0] / mu[a0], pi[a1] / mu[a1]]],
+                [[q0[a0], q1[a1]]],
+                [[v0, v1]],
+                [[1, 1]],
+                0.9,
+            )
+        )
     assert np.std(estimates) == pytest.approx(0.0, abs=1e-12)
     assert np.mean(estimates) == pytest.approx(v0)

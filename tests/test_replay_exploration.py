@@ -9,8 +9,15 @@ from dqrec.replay import ReplayBuffer
 
 def _add(buffer, start, n):
     values = np.arange(start, start + n, dtype=np.float32)
-    buffer.add(values[:, None] * np.ones((1, 3)), values.astype(int), values, values[:, None] + 0.5,
-               values % 2, np.zeros(n), np.full(n, 0.9))  # fmt: skip
+    buffer.add(
+        values[:, None] * np.ones((1, 3)),
+        values.astype(int),
+        values,
+        values[:, None] + 0.5,
+        values % 2,
+        np.zeros(n),
+        np.full(n, 0.9),
+    )
 
 
 def test_ring_buffer_wraps_and_keeps_the_newest():

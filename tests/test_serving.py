@@ -41,11 +41,22 @@ def histories():
 def models(histories):
     keras.utils.set_random_seed(0)
     metadata = {"train_config": json.loads(json.dumps(to_dict(TrainConfig(shop=SHOP))))}
-    q_network = build_q_network(SHOP.obs_dim, SHOP.num_items, NetworkConfig(embedding_dim=8,
-                                hidden_units=(16,)), SHOP.history_len, SHOP.num_items,
-                                metadata=metadata)  # fmt: skip
-    two_tower = build_two_tower(SHOP, histories[0].catalogue, embedding_dim=8, tower_dim=8,
-                                hidden_units=(16,), metadata=metadata)  # fmt: skip
+    q_network = build_q_network(
+        SHOP.obs_dim,
+        SHOP.num_items,
+        NetworkConfig(embedding_dim=8, hidden_units=(16,)),
+        SHOP.history_len,
+        SHOP.num_items,
+        metadata=metadata,
+    )
+    two_tower = build_two_tower(
+        SHOP,
+        histories[0].catalogue,
+        embedding_dim=8,
+        tower_dim=8,
+        hidden_units=(16,),
+        metadata=metadata,
+    )
     return {"QNetwork": q_network, "TwoTowerQNetwork": two_tower}
 
 
@@ -75,8 +86,13 @@ def test_export_then_load_in_a_fresh_process_gives_the_same_top_k(models, histor
         expected[str(path)] = (top, q)
     np.savez(tmp_path / "inputs.npz", ids=ids, feedback=feedback)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", FRESH, str(tmp_path / "inputs.npz"), *paths],
-                            capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH, str(tmp_path / "inputs.npz"), *paths],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     fresh = json.loads(result.stdout.strip().splitlines()[-1])
     for path, (top, q) in expected.items():
@@ -166,8 +182,17 @@ def test_cli_recommend_reads_an_export_like_a_keras_file(models, tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     outputs = []
     for path in (keras_file, export):
-        args = [sys.executable, "-m", "dqrec", "recommend", str(path), "--history",
-                "3:click,40:skip,7:purchase", "-k", "5"]  # fmt: skip
+        args = [
+            sys.executable,
+            "-m",
+            "dqrec",
+            "recommend",
+            str(path),
+            "--history",
+            "3:click,40:skip,7:purchase",
+            "-k",
+            "5",
+        ]
         result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0, result.stderr[-2000:]
         outputs.append(result.stdout)

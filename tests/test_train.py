@@ -13,10 +13,17 @@ def small_config(**changes):
         shop=ShopConfig(num_items=20, num_categories=4, history_len=4, max_steps=20),
         network=NetworkConfig(embedding_dim=8, hidden_units=(16,)),
         agent=AgentConfig(batch_size=32, target_period=20, jit_compile=False),
-        num_envs=8, total_steps=1_600, learning_starts=200, train_every=16, gradient_steps=2,
-        replay_capacity=2_000, epsilon_decay_steps=800, eval_every=400, num_eval_shoppers=32,
+        num_envs=8,
+        total_steps=1_600,
+        learning_starts=200,
+        train_every=16,
+        gradient_steps=2,
+        replay_capacity=2_000,
+        epsilon_decay_steps=800,
+        eval_every=400,
+        num_eval_shoppers=32,
         checkpoint_every=400,
-    )  # fmt: skip
+    )
     return config.replace(**changes)
 
 
@@ -24,6 +31,7 @@ def _numbers(history):
     return history.losses, history.eval_returns, history.episode_returns
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_numbers():
     from dqrec.train import train
 
@@ -39,6 +47,7 @@ class Interrupted(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
     from dqrec.train import train
 
@@ -54,13 +63,15 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
     assert ckpt.latest_checkpoint(tmp_path / "run").name == "ckpt-000000000800.npz"
     resumed = train(config)
     assert _numbers(resumed) == _numbers(uninterrupted)
-    weights = zip(resumed.agent.online.get_weights(), uninterrupted.agent.online.get_weights(),
-                  strict=True)  # fmt: skip
+    weights = zip(
+        resumed.agent.online.get_weights(), uninterrupted.agent.online.get_weights(), strict=True
+    )
     for wa, wb in weights:
         np.testing.assert_array_equal(wa, wb)
     assert len(ckpt.list_checkpoints(tmp_path / "run")) == config.keep_checkpoints
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_checkpoint_of_another_config(tmp_path):
     from dqrec.train import train
 
@@ -69,6 +80,7 @@ def test_resume_refuses_a_checkpoint_of_another_config(tmp_path):
         train(small_config(checkpoint_dir=str(tmp_path), total_steps=400, seed=5))
 
 
+@pytest.mark.slow
 def test_history_and_tensorboard(tmp_path):
     from dqrec.train import train
 
@@ -79,6 +91,7 @@ def test_history_and_tensorboard(tmp_path):
     assert "agent" not in history.to_dict()
 
 
+@pytest.mark.slow
 def test_training_and_evaluation_accept_a_custom_catalogue():
     import dataclasses
 

@@ -34,8 +34,9 @@ def shop_obs():
 @pytest.fixture(scope="module")
 def model(shop_obs):
     keras.utils.set_random_seed(0)
-    net = build_two_tower(SHOP, shop_obs[0].catalogue, embedding_dim=8, tower_dim=6,
-                          hidden_units=(16,))  # fmt: skip
+    net = build_two_tower(
+        SHOP, shop_obs[0].catalogue, embedding_dim=8, tower_dim=6, hidden_units=(16,)
+    )
     # non-zero biases, so the bias term is really tested
     net.bias.embeddings.assign(np.random.default_rng(1).normal(size=(SHOP.num_items, 1)))
     return net
@@ -60,9 +61,14 @@ def numpy_q_values(net, obs):
         z = _relu(z @ layer.kernel.numpy() + layer.bias.numpy())
     f = z @ net.state_out.kernel.numpy() + net.state_out.bias.numpy()  # (batch, tower_dim)
     category = net.item_category.numpy().astype(int)
-    x = np.concatenate([net.id_embedding.embeddings.numpy(),
-                        net.category_embedding.embeddings.numpy()[category],
-                        net.item_price.numpy()[:, None]], axis=1)  # fmt: skip
+    x = np.concatenate(
+        [
+            net.id_embedding.embeddings.numpy(),
+            net.category_embedding.embeddings.numpy()[category],
+            net.item_price.numpy()[:, None],
+        ],
+        axis=1,
+    )
     g = _relu(x @ net.item_hidden.kernel.numpy() + net.item_hidden.bias.numpy())
     g = g @ net.item_out.kernel.numpy() + net.item_out.bias.numpy()  # (num_items, tower_dim)
     return f @ g.T + net.bias.embeddings.numpy()[:, 0]
@@ -73,8 +79,12 @@ def test_q_values_equal_brute_force_numpy(model, shop_obs):
     expected = numpy_q_values(model, obs)
     np.testing.assert_allclose(model(obs).numpy(), expected, rtol=1e-5, atol=1e-5)
     some = np.tile(np.array([[0, 5, 299, 5]]), (len(obs), 1))
-    np.testing.assert_allclose(score_candidates(model, obs, some).numpy(),
-                               np.take_along_axis(expected, some, 1), rtol=1e-5, atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        score_candidates(model, obs, some).numpy(),
+        np.take_along_axis(expected, some, 1),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def test_item_features_come_from_the_catalogue(model, shop_obs):
@@ -132,8 +142,15 @@ def test_sampled_td_targets_by_hand():
     np.testing.assert_allclose(y.numpy(), [3.2, -1.0], rtol=1e-6)
     # Double DQN: online values [3, 1, 2] pick candidate 0, which the target values at 1
     online_rows = tf.constant([[3.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
-    y = sampled_td_targets(tf.constant([0.5, -1.0]), tf.constant([0.0, 1.0]), queries, rows, 0.9,
-                           tf.constant([[1.0, 0.0]] * 2), online_rows)  # fmt: skip
+    y = sampled_td_targets(
+        tf.constant([0.5, -1.0]),
+        tf.constant([0.0, 1.0]),
+        queries,
+        rows,
+        0.9,
+        tf.constant([[1.0, 0.0]] * 2),
+        online_rows,
+    )
     np.testing.assert_allclose(y.numpy(), [0.5 + 0.9 * 1.0, -1.0], rtol=1e-6)
 
 
@@ -146,15 +163,18 @@ def test_sampled_targets_match_full_targets_on_all_items_and_underestimate_on_a_
     queries, table = model.augmented_queries(obs), model.item_table()
     full = td_targets(rewards, terminated, model(obs), 0.9)
     np.testing.assert_allclose(
-        sampled_td_targets(rewards, terminated, queries, table, 0.9).numpy(), full.numpy(),
-        rtol=1e-5, atol=1e-6,
-    )  # fmt: skip
+        sampled_td_targets(rewards, terminated, queries, table, 0.9).numpy(),
+        full.numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     candidates = sample_candidates(tf.constant([1, 2]), tf.zeros(n, tf.int32), SHOP.num_items, 10)
     subset = sampled_td_targets(
         rewards, terminated, queries, candidate_rows(model, candidates), 0.9
     )
-    np.testing.assert_allclose(candidate_rows(model, candidates).numpy(),
-                               tf.gather(table, candidates).numpy(), rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        candidate_rows(model, candidates).numpy(), tf.gather(table, candidates).numpy(), rtol=1e-6
+    )
     assert np.all(subset.numpy() <= full.numpy() + 1e-6)  # a max over a subset is never higher
     assert np.mean(subset.numpy()) < np.mean(full.numpy())
 
@@ -169,6 +189,7 @@ def test_sample_candidates_holds_the_logged_actions_and_is_deterministic():
     assert a.numpy().min() >= 0 and a.numpy().max() < 50
 
 
+@pytest.mark.slow
 def test_sampled_train_step_learns_a_constant_reward(shop_obs):
     keras.utils.set_random_seed(1)
     env, obs = shop_obs
@@ -179,8 +200,10 @@ def test_sampled_train_step_learns_a_constant_reward(shop_obs):
     step = make_sampled_train_step(online, target, optimizer, gamma=0.0)
     actions = tf.constant(np.arange(len(obs)) * 7, tf.int32)
     candidates = sample_candidates(tf.constant([0, 0]), actions, SHOP.num_items, 16)
-    losses = [float(step(obs, actions, tf.ones(len(obs)), obs, tf.zeros(len(obs)), candidates))
-              for _ in range(60)]  # fmt: skip
+    losses = [
+        float(step(obs, actions, tf.ones(len(obs)), obs, tf.zeros(len(obs)), candidates))
+        for _ in range(60)
+    ]
     assert losses[-1] < 0.1 * losses[0]  # gamma = 0: Q(s, a) -> the reward 1
 
 

@@ -1,51 +1,25 @@
-"""Frozen, validated configuration dataclasses for networks, agents and training runs.
+"""Configuration of learning: the Q-network, the DQN agent and a training run.
 
-Every field has a one-line comment with its meaning and units. Each ``__post_init__``
-checks every field and raises ``ConfigError`` naming the field, the bad value and what is
-allowed, so a typo fails at once with a clear message instead of deep inside a run.
-(The simulator's own ``ShopConfig`` lives beside the simulator in ``dqrec.env``.)
+Every field has a one-line comment with its meaning and units; each ``__post_init__`` checks
+every field, and the rules that tie fields together, with the helpers of
+``dqrec.config.checks``, so a typo fails at once with a clear message instead of deep inside a
+run.
 """
 
 import dataclasses
 from dataclasses import dataclass, field
 
-
-class ConfigError(ValueError):
-    """A configuration value is out of range; the message names the field, value and range."""
-
-
-def check_int(obj, name, low, high=None):
-    """Raise ``ConfigError`` unless ``obj.name`` is an int in ``[low, high]``."""
-    value = getattr(obj, name)
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    ok = ok and value >= low and (high is None or value <= high)
-    if not ok:
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ConfigError(f"{type(obj).__name__}.{name} must be an int {allowed}, got {value!r}")
-
-
-def check_float(obj, name, low, high, low_open=False):
-    """Raise ``ConfigError`` unless ``obj.name`` is a real number in ``[low, high]``."""
-    value = getattr(obj, name)
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value == value
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        bracket = "(" if low_open else "["
-        raise ConfigError(
-            f"{type(obj).__name__}.{name} must be a number in {bracket}{low}, {high}], got {value!r}"
-        )
-
-
-def check_choice(obj, name, choices):
-    value = getattr(obj, name)
-    if value not in choices:
-        raise ConfigError(f"{type(obj).__name__}.{name} must be one of {choices}, got {value!r}")
-
-
-def check_bool(obj, name):
-    value = getattr(obj, name)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{type(obj).__name__}.{name} must be True or False, got {value!r}")
+from dqrec.config.checks import (
+    ConfigError,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_optional_text,
+    check_type,
+    fail,
+)
+from dqrec.config.shop import ShopConfig
 
 
 @dataclass(frozen=True)
@@ -65,9 +39,7 @@ class NetworkConfig:
         if not isinstance(units, tuple | list) or not all(
             isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= 65536 for u in units
         ):
-            raise ConfigError(
-                f"NetworkConfig.hidden_units must be a tuple of ints in [1, 65536], got {units!r}"
-            )
+            fail(self, "hidden_units", "a tuple of ints in [1, 65536]")
         object.__setattr__(self, "hidden_units", tuple(units))
         check_bool(self, "dueling")
         check_choice(self, "head", ("item", "dense"))
@@ -103,17 +75,11 @@ class AgentConfig:
         check_bool(self, "jit_compile")
 
 
-def _default_shop():
-    from dqrec.env import ShopConfig
-
-    return ShopConfig()
-
-
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run. Step counts are environment steps (one shopper, one recommendation)."""
 
-    shop: object = field(default_factory=_default_shop)  # dqrec.env.ShopConfig of the simulator
+    shop: ShopConfig = field(default_factory=ShopConfig)  # the simulator (unused with env_id)
     network: NetworkConfig = field(default_factory=NetworkConfig)  # Q-network architecture
     agent: AgentConfig = field(default_factory=AgentConfig)  # learning hyperparameters
     env_id: str | None = None  # a Gymnasium id to train on instead of the shop (e.g. "CartPole-v1")
@@ -137,19 +103,10 @@ class TrainConfig:
     progress: bool = False  # show a progress bar
 
     def __post_init__(self):
-        from dqrec.env import ShopConfig
-
-        if not isinstance(self.shop, ShopConfig):
-            raise ConfigError(f"TrainConfig.shop must be a ShopConfig, got {self.shop!r}")
-        for name, kind in (("network", NetworkConfig), ("agent", AgentConfig)):
-            if not isinstance(getattr(self, name), kind):
-                raise ConfigError(
-                    f"TrainConfig.{name} must be a {kind.__name__}, got {getattr(self, name)!r}"
-                )
-        if self.env_id is not None and not (isinstance(self.env_id, str) and self.env_id):
-            raise ConfigError(
-                f"TrainConfig.env_id must be None or a non-empty str, got {self.env_id!r}"
-            )
+        check_type(self, "shop", ShopConfig)
+        check_type(self, "network", NetworkConfig)
+        check_type(self, "agent", AgentConfig)
+        check_optional_text(self, "env_id")
         check_int(self, "seed", 0, 2**31 - 1)
         check_int(self, "num_envs", 1, 65_536)
         check_int(self, "total_steps", 1)
@@ -163,17 +120,26 @@ class TrainConfig:
         check_int(self, "eval_every", 0)
         check_int(self, "num_eval_shoppers", 1)
         check_int(self, "eval_seed", 0, 2**31 - 1)
+        check_optional_text(self, "checkpoint_dir", "a path")
         check_int(self, "checkpoint_every", 1)
         check_int(self, "keep_checkpoints", 1)
+        check_optional_text(self, "tensorboard_dir", "a path")
         check_bool(self, "progress")
-        for name in ("checkpoint_dir", "tensorboard_dir"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, str) and value):
-                raise ConfigError(f"TrainConfig.{name} must be None or a path, got {value!r}")
+        # rules that tie fields together
         if self.learning_starts > self.replay_capacity:
             raise ConfigError(
                 f"TrainConfig.learning_starts ({self.learning_starts}) must be <= "
                 f"replay_capacity ({self.replay_capacity})"
+            )
+        if self.env_id is not None and self.network.encoder != "mlp":
+            raise ConfigError(
+                f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
+                f"({self.env_id!r}), got {self.network.encoder!r}"
+            )
+        if self.env_id is not None and self.checkpoint_dir is not None:
+            raise ConfigError(
+                "TrainConfig.checkpoint_dir is supported for the shop only "
+                f"(env_id must be None, got {self.env_id!r})"
             )
 
     def replace(self, **changes):
@@ -188,8 +154,6 @@ def to_dict(config) -> dict:
 
 def from_dict(data: dict) -> "TrainConfig":
     """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated)."""
-    from dqrec.env import ShopConfig
-
     data = dict(data)
     shop = ShopConfig(**data.pop("shop"))
     network = dict(data.pop("network"))

@@ -9,7 +9,7 @@ session than the oracle that maximises the immediate expected reward; with
 import math
 from dataclasses import dataclass, fields
 
-from dqrec.config import ConfigError
+from dqrec.config.checks import check_bool, check_float, check_int
 
 INF = math.inf
 NUM_SESSION_FEATURES = 4  # step fraction, click rate, purchase rate, skips in a row
@@ -89,7 +89,7 @@ class ShopConfig:
     """Reward per click [reward]."""
 
     def __post_init__(self) -> None:
-        ints = {  # field: (lowest, highest)
+        ints = {  # field: (lowest, highest), both inclusive
             "num_items": (2, 100_000),
             "num_categories": (1, self.num_items),
             "latent_dim": (1, 1024),
@@ -125,24 +125,10 @@ class ShopConfig:
             "click_weight": (0.0, INF),
         }
         for name, (low, high) in ints.items():
-            value = getattr(self, name)
-            ok = isinstance(value, int) and not isinstance(value, bool)
-            if not ok or not low <= value <= high:
-                raise ConfigError(
-                    f"ShopConfig.{name} must be an int in [{low}, {high}], got {value!r}"
-                )
+            check_int(self, name, low, high)
         for name, (low, high) in floats.items():
-            value = getattr(self, name)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok or not math.isfinite(value) or not low <= value <= high:
-                raise ConfigError(
-                    f"ShopConfig.{name} must be a finite number in [{low}, {high}], got {value!r}"
-                )
-        if not isinstance(self.long_term_effects, bool):
-            raise ConfigError(
-                f"ShopConfig.long_term_effects must be a bool in [False, True], "
-                f"got {self.long_term_effects!r}"
-            )
+            check_float(self, name, low, high)
+        check_bool(self, "long_term_effects")
         checked = set(ints) | set(floats) | {"long_term_effects"}
         assert checked == {f.name for f in fields(self)}, "every field must be validated"
 

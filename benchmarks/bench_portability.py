@@ -29,8 +29,11 @@ SETTINGS = {
     "numpy_baseline_simd": {"NPY_DISABLE_CPU_FEATURES": NUMPY_OFF},
     "onednn_opts_on": {"TF_ENABLE_ONEDNN_OPTS": "1"},
     "onednn_opts_off": {"TF_ENABLE_ONEDNN_OPTS": "0"},
-    "all_perturbed": {"ONEDNN_MAX_CPU_ISA": "SSE41", "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2",
-                      "NPY_DISABLE_CPU_FEATURES": NUMPY_OFF},  # fmt: skip
+    "all_perturbed": {
+        "ONEDNN_MAX_CPU_ISA": "SSE41",
+        "XLA_FLAGS": "--xla_cpu_max_isa=SSE4_2",
+        "NPY_DISABLE_CPU_FEATURES": NUMPY_OFF,
+    },
 }
 
 CHILD = """
@@ -45,11 +48,19 @@ np.savez(sys.argv[2], *weights, final_return=np.float64(history.eval_returns[-1]
 
 
 def run(setting: dict, total_steps: int, out: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ONEDNN_MAX_CPU_ISA", "XLA_FLAGS", "NPY_DISABLE_CPU_FEATURES")}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ONEDNN_MAX_CPU_ISA", "XLA_FLAGS", "NPY_DISABLE_CPU_FEATURES")
+    }
     env.update(setting, TF_CPP_MIN_LOG_LEVEL="2")
-    subprocess.run([sys.executable, "-c", CHILD, str(total_steps), out], env=env, check=True,
-                   capture_output=True, timeout=1200)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", CHILD, str(total_steps), out],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )
     with np.load(out) as data:
         final_return = float(data["final_return"])
         weights = [data[k] for k in data.files if k != "final_return"]
@@ -65,16 +76,25 @@ def main() -> None:
         for name, setting in SETTINGS.items():
             result = run(setting, args.total_steps, os.path.join(tmp, f"{name}.npz"))
             reference = reference or result
-            diffs = [np.max(np.abs(a - b)) for a, b in zip(result["weights"],
-                                                            reference["weights"], strict=True)]  # fmt: skip
-            print(json.dumps({
-                "bench": "portability", "setting": name, "env": setting,
-                "total_steps": args.total_steps,
-                "max_abs_weight_diff": float(max(diffs)),
-                "identical": bool(max(diffs) == 0.0),
-                "final_return": round(result["final_return"], 4),
-                "load_1min": round(os.getloadavg()[0], 2),
-            }), flush=True)  # fmt: skip
+            diffs = [
+                np.max(np.abs(a - b))
+                for a, b in zip(result["weights"], reference["weights"], strict=True)
+            ]
+            print(
+                json.dumps(
+                    {
+                        "bench": "portability",
+                        "setting": name,
+                        "env": setting,
+                        "total_steps": args.total_steps,
+                        "max_abs_weight_diff": float(max(diffs)),
+                        "identical": bool(max(diffs) == 0.0),
+                        "final_return": round(result["final_return"], 4),
+                        "load_1min": round(os.getloadavg()[0], 2),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

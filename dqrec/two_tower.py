@@ -280,8 +280,11 @@ def sampled_td_targets(
     best items are rare. (DQN's usual maximisation bias pushes the other way, so the two
     partly cancel, but nothing guarantees they balance.) With Double-DQN selection
     (``next_queries_online``) the online network picks ``a*`` among ``C`` and the target
-    network values it: the subset still limits which ``a*`` can be chosen, so the target is
-    biased low on average relative to Double DQN over all items, though not row by row.
+    network values it: the subset still limits which ``a*`` can be chosen, but the target
+    network need not value the full argmax higher, so the sign of the difference depends on
+    how closely the two networks agree: biased low on average when the target network is a
+    recent copy of the online one, of either sign between unrelated networks, and never row
+    by row (notebook 08, exercise ``ex-08-double-subset``, measures both).
     The bias shrinks as ``K`` grows and vanishes when ``C`` holds the argmax; cheap ways to
     get closer are to add the logged and in-batch actions (``sample_candidates`` adds the
     logged one), or to retrieve the online network's exact top-M with ``chunked_top_k`` and

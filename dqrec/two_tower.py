@@ -283,8 +283,8 @@ def sampled_td_targets(
     network values it: the subset still limits which ``a*`` can be chosen, but the target
     network need not value the full argmax higher, so the sign of the difference depends on
     how closely the two networks agree: biased low on average when the target network is a
-    recent copy of the online one, of either sign between unrelated networks, and never row
-    by row (notebook 08, exercise ``ex-08-double-subset``, measures both).
+    recent copy of the online one (though not for every row), of either sign between unrelated
+    networks (notebook 08, exercise ``ex-08-double-subset``, measures both).
     The bias shrinks as ``K`` grows and vanishes when ``C`` holds the argmax; cheap ways to
     get closer are to add the logged and in-batch actions (``sample_candidates`` adds the
     logged one), or to retrieve the online network's exact top-M with ``chunked_top_k`` and

@@ -2,8 +2,9 @@
 
     python benchmarks/bench_notebooks.py [notebooks/01_*.ipynb ...]
 
-Each notebook is executed by ``jupyter nbconvert --execute`` in a child process, into a
-temporary copy (the committed notebook is never touched). The kernel is a grandchild of
+Each notebook is executed by ``jupyter nbconvert --execute`` in a child process, in its own
+folder, with the executed copy written to a temporary folder (the committed notebook is never
+touched). The kernel is a grandchild of
 this script, so ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` after each run is the largest
 resident set of any process in that run: an upper bound on the kernel's peak memory.
 Prints one JSON line per notebook and a total: wall seconds, CPU seconds of the kernel and
@@ -16,7 +17,6 @@ import glob
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,9 +24,10 @@ import time
 
 
 def run(path):
+    # Execute the committed notebook where it lies (its folder is the kernel's working
+    # directory, as under nbval: notebooks read ../benchmarks/results/), writing the executed
+    # copy into a temporary folder, so the committed file is never touched.
     with tempfile.TemporaryDirectory() as tmp:
-        copy = os.path.join(tmp, os.path.basename(path))
-        shutil.copy(path, copy)
         started = time.perf_counter()
         subprocess.run(
             [
@@ -37,14 +38,14 @@ def run(path):
                 "--to",
                 "notebook",
                 "--execute",
-                "--inplace",
+                "--output-dir",
+                tmp,
                 "--ExecutePreprocessor.timeout=900",
                 "--ExecutePreprocessor.extra_arguments=['--IPKernelApp.capture_fd_output=False']",
-                copy,
+                os.path.abspath(path),
             ],
             check=True,
             capture_output=True,
-            cwd=os.path.dirname(os.path.abspath(path)),
         )
         seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -18,6 +18,7 @@ One iteration steps ``num_envs`` environments at once:
 import dataclasses
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import gymnasium
@@ -30,8 +31,18 @@ from dqrec.config import ConfigError, TrainConfig, to_dict
 from dqrec.env import VecShopEnv
 from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 from dqrec.exploration import LinearSchedule, epsilon_greedy
+from dqrec.memory import check_fits, train_bytes
 from dqrec.nstep import NStepWindow
+from dqrec.outputs import RunLock, check_output_dir, remove_stale_temp_files
 from dqrec.replay import ReplayBuffer
+
+
+class ResumeWarning(UserWarning):
+    """A checkpoint that does not load was skipped; training resumed from an older one."""
+
+
+class CheckpointConfigError(ckpt.CheckpointError):
+    """The checkpoints belong to a run with another config (no older checkpoint can help)."""
 
 
 @dataclass
@@ -130,6 +141,21 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
+    check_fits(
+        train_bytes(config),
+        f"TrainConfig(replay_capacity={config.replay_capacity}, "
+        f"num_eval_shoppers={config.num_eval_shoppers}, num_envs={config.num_envs})",
+    )
+    if config.checkpoint_dir is None:
+        return _train(config, resume, callback, catalogue)
+    check_output_dir(config.checkpoint_dir, "TrainConfig.checkpoint_dir")
+    # one run at a time writes a checkpoint folder; a killed run's temp files go
+    with RunLock(config.checkpoint_dir):
+        remove_stale_temp_files(config.checkpoint_dir)
+        return _train(config, resume, callback, catalogue)
+
+
+def _train(config, resume, callback, catalogue):
     env = _make_env(config, catalogue)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     num_actions = int(env.single_action_space.n)
@@ -143,11 +169,10 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     env_steps = 0
     episode_returns = np.zeros(config.num_envs)
 
-    latest = ckpt.latest_checkpoint(config.checkpoint_dir) if config.checkpoint_dir else None
-    if resume and latest is not None:
-        env_steps, obs, episode_returns = _restore(
-            latest, config, agent, replay, window, rng, env, history
-        )
+    if resume and config.checkpoint_dir:
+        restored = _restore_newest(config, agent, replay, window, rng, env, history)
+        if restored is not None:
+            env_steps, obs, episode_returns = restored
 
     writer = _summary_writer(config.tensorboard_dir)
     progress = _progress_bar(config, env_steps)
@@ -259,8 +284,67 @@ def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, e
     ckpt.save_checkpoint(config.checkpoint_dir, env_steps, arrays, meta, config.keep_checkpoints)
 
 
+def _restore_newest(config, agent, replay, window, rng, env, history):
+    """Resume from the newest checkpoint that loads; warn about each newer one skipped.
+
+    Returns ``(env_steps, obs, episode_returns)``, or None when there is no checkpoint.
+    Raises ``CheckpointError`` when none loads, ``CheckpointConfigError`` when they belong
+    to a run with another config.
+    """
+    found = ckpt.list_checkpoints(config.checkpoint_dir)[::-1]  # newest first
+    skipped = []
+    for path in found:
+        try:
+            restored = _restore(path, config, agent, replay, window, rng, env, history)
+        except CheckpointConfigError:
+            raise
+        except ckpt.CheckpointError as exc:
+            skipped.append(exc)
+            continue
+        for exc in skipped:
+            warnings.warn(f"skipped {exc}; resumed from {path}", ResumeWarning, stacklevel=4)
+        return restored
+    if skipped:
+        older = len(skipped) - 1
+        also = f" (nor do the {older} older checkpoint(s) there)" if older else ""
+        raise ckpt.CheckpointError(f"{skipped[0]}{also}; use --no-resume or another folder")
+    return None
+
+
+def _check_meta(path, meta, arrays, config):
+    """Raise ``CheckpointError`` unless the record has every field, of the right type."""
+
+    def bad(what):
+        return ckpt.CheckpointError(f"checkpoint {path} is incomplete or corrupt ({what})")
+
+    steps = meta.get("env_steps")
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise bad(f"env_steps must be a non-negative int, got {steps!r}")
+    if not isinstance(meta.get("config"), dict):
+        raise bad("no config record")
+    try:
+        np.random.PCG64().state = meta.get("rng")  # on a throwaway generator
+    except (TypeError, ValueError, KeyError) as exc:
+        raise bad(f"rng is not a PCG64 state: {type(exc).__name__}") from None
+    saved = meta.get("history")
+    fields = {f.name: f for f in dataclasses.fields(History) if f.name != "agent"}
+    if not isinstance(saved, dict) or set(saved) - set(fields):
+        raise bad("history is not a History record")
+    for name, value in saved.items():
+        kind = {"wall_time": (int, float), "final_eval": dict}.get(name, list)
+        if not isinstance(value, kind):
+            raise bad(f"history.{name} is a {type(value).__name__}")
+    shapes = {"obs": (config.num_envs, config.shop.obs_dim), "episode_returns": (config.num_envs,)}
+    for name, shape in shapes.items():
+        if name not in arrays or arrays[name].shape != shape:
+            got = arrays[name].shape if name in arrays else "missing"
+            raise bad(f"{name} must have shape {shape}, got {got}")
+
+
 def _restore(path, config, agent, replay, window, rng, env, history):
     arrays, meta = ckpt.load_checkpoint(path)
+    if not isinstance(meta.get("config"), dict):
+        raise ckpt.CheckpointError(f"checkpoint {path} is incomplete or corrupt (no config)")
     saved = json.loads(json.dumps(meta.get("config")))
     current = json.loads(json.dumps(to_dict(config)))
     # Fields that may change between the pieces of one run without changing its numbers.
@@ -268,10 +352,11 @@ def _restore(path, config, agent, replay, window, rng, env, history):
         saved.pop(free, None), current.pop(free, None)
     if saved != current:
         changed = sorted(k for k in current if saved.get(k) != current[k]) if saved else ["all"]
-        raise ckpt.CheckpointError(
+        raise CheckpointConfigError(
             f"checkpoint {path} was written by a run with a different config "
             f"(differs in: {', '.join(changed)}); use another checkpoint_dir or the same config"
         )
+    _check_meta(path, meta, arrays, config)
     try:
         agent.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("agent/")})
         replay.load_state_dict({k[7:]: v for k, v in arrays.items() if k.startswith("replay/")})
@@ -279,9 +364,12 @@ def _restore(path, config, agent, replay, window, rng, env, history):
         env.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("env/")})
         obs, episode_returns = arrays["obs"], arrays["episode_returns"]
         rng.bit_generator.state = meta["rng"]
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        reason = (
+            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        )
         raise ckpt.CheckpointError(
-            f"checkpoint {path} is incomplete or mismatched ({exc})"
+            f"checkpoint {path} is incomplete or mismatched ({reason})"
         ) from None
     for name, value in meta["history"].items():
         setattr(history, name, value)

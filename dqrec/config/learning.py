@@ -7,6 +7,7 @@ run.
 """
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 from dqrec.config.checks import (
@@ -103,6 +104,9 @@ class TrainConfig:
     progress: bool = False  # show a progress bar
 
     def __post_init__(self):
+        for name in ("checkpoint_dir", "tensorboard_dir"):  # a pathlib.Path is a path too
+            if isinstance(getattr(self, name), os.PathLike):
+                object.__setattr__(self, name, os.fspath(getattr(self, name)))
         check_type(self, "shop", ShopConfig)
         check_type(self, "network", NetworkConfig)
         check_type(self, "agent", AgentConfig)
@@ -153,11 +157,35 @@ def to_dict(config) -> dict:
 
 
 def from_dict(data: dict) -> "TrainConfig":
-    """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated)."""
+    """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated).
+
+    Missing sections (``shop``, ``network``, ``agent``) or fields take their defaults, as in
+    the constructors; anything that is not a dict of known fields is a ``ConfigError``.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"from_dict needs a dict (from to_dict), got {type(data).__name__}")
     data = dict(data)
-    shop = ShopConfig(**data.pop("shop"))
-    network = dict(data.pop("network"))
-    network["hidden_units"] = tuple(network["hidden_units"])
-    return TrainConfig(
-        shop=shop, network=NetworkConfig(**network), agent=AgentConfig(**data.pop("agent")), **data
-    )
+    parts = {}
+    for name, cls in (("shop", ShopConfig), ("network", NetworkConfig), ("agent", AgentConfig)):
+        section = data.pop(name, {})
+        if not isinstance(section, dict):
+            raise ConfigError(
+                f"from_dict: {name!r} must be a dict of {cls.__name__} fields, "
+                f"got {type(section).__name__}"
+            )
+        section = dict(section)
+        if name == "network" and isinstance(section.get("hidden_units"), list):
+            section["hidden_units"] = tuple(section["hidden_units"])
+        parts[name] = _build(cls, section, f"{name}.")
+    return _build(TrainConfig, {**data, **parts}, "")
+
+
+def _build(cls, fields, prefix):
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(fields) - known, key=str)
+    if unknown:
+        raise ConfigError(
+            f"from_dict: unknown {cls.__name__} field {prefix}{unknown[0]!s}; "
+            f"expected some of {sorted(known)}"
+        )
+    return cls(**fields)

@@ -227,6 +227,12 @@ def _prepare_train(args) -> dict:
     return {"config": config, "out": out, "lock": lock}
 
 
+def _check_paths(args) -> None:
+    for option, value in (("MODEL", args.model), ("--myopic", getattr(args, "myopic", None))):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} must be a path to a model, got {value!r}")
+
+
 def _check_seed(seed) -> None:
     if not 0 <= seed <= MAX_SEED:
         raise UsageError(f"--seed must be an int in [0, {MAX_SEED}], got {seed}")
@@ -239,6 +245,7 @@ def _prepare_evaluate(args) -> dict:
     if args.shoppers < 1:
         raise UsageError(f"--shoppers must be >= 1, got {args.shoppers}")
     _check_seed(args.seed)
+    _check_paths(args)
     info = read_keras_info(args.model)
     if args.myopic is not None:
         myopic = read_keras_info(args.myopic, "--myopic model file")
@@ -253,6 +260,7 @@ def _prepare_recommend(args) -> dict:
     if args.top_k < 1:
         raise UsageError(f"--top-k must be >= 1, got {args.top_k}")
     items, feedback = parse_history(args.history)
+    _check_paths(args)
     info = read_export_info(args.model) if args.saved_model else read_keras_info(args.model)
     shop = info.shop
     if info.k is not None and args.top_k > info.k:

@@ -159,15 +159,22 @@ def to_dict(config) -> dict:
 def from_dict(data: dict) -> "TrainConfig":
     """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated).
 
-    Missing sections (``shop``, ``network``, ``agent``) or fields take their defaults, as in
-    the constructors; anything that is not a dict of known fields is a ``ConfigError``.
+    The sections ``shop``, ``network`` and ``agent`` must be there (``to_dict`` writes
+    them; a record without them is not a config, and defaults would silently describe another
+    run); a field missing inside a section takes its default. Anything else that is not a
+    dict of known fields is a ``ConfigError`` naming it.
     """
     if not isinstance(data, dict):
         raise ConfigError(f"from_dict needs a dict (from to_dict), got {type(data).__name__}")
     data = dict(data)
     parts = {}
     for name, cls in (("shop", ShopConfig), ("network", NetworkConfig), ("agent", AgentConfig)):
-        section = data.pop(name, {})
+        if name not in data:
+            raise ConfigError(
+                f"from_dict: the record has no {name!r} section (expected the output of "
+                f"to_dict, with keys shop, network, agent); got keys {sorted(data, key=str)}"
+            )
+        section = data.pop(name)
         if not isinstance(section, dict):
             raise ConfigError(
                 f"from_dict: {name!r} must be a dict of {cls.__name__} fields, "

@@ -21,7 +21,6 @@ import sys
 import warnings
 from pathlib import Path
 
-FEEDBACK_WORDS = {"skip": 1, "click": 2, "purchase": 3}
 MAX_SEED = 2**31 - 1  # the seeds of the simulator and of TrainConfig
 TRUST_NOTE = (
     "Loading a SavedModel runs the TensorFlow graph stored in it, which can do anything its "
@@ -114,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_history(text: str) -> tuple[list[int], list[int]]:
     """``"12:click,40:skip"`` -> ``([12, 40], [2, 1])``; raises ``UsageError`` when malformed."""
+    from dqrec.envs.codec import FEEDBACK_WORDS  # NumPy only; kept out of --help
+
     items, feedback = [], []
     for part in filter(None, (p.strip() for p in text.split(","))):
         item, sep, word = part.partition(":")
@@ -325,7 +326,7 @@ def _evaluate(args, prepared) -> int:
 def _recommend(args, prepared) -> int:
     import numpy as np
 
-    from dqrec.env import observation_from_history
+    from dqrec.envs import observation_from_history
 
     shop = prepared["shop"]
     obs = observation_from_history(shop, prepared["items"], prepared["feedback"])[None, :]

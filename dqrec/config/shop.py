@@ -10,12 +10,12 @@ import math
 from dataclasses import dataclass, fields
 
 from dqrec.config.checks import check_bool, check_float, check_int
+from dqrec.envs.codec import NUM_SESSION_FEATURES  # the observation layout lives there
 
 INF = math.inf
 # Bound of every knob that would otherwise be unbounded: far beyond any sensible value, and
 # small enough that rewards, returns and their squares stay finite (1e308 gave inf returns).
 BIG = 1e6
-NUM_SESSION_FEATURES = 4  # step fraction, click rate, purchase rate, skips in a row
 
 
 @dataclass(frozen=True)

@@ -676,3 +676,161 @@ def test_a_failed_write_is_one_line_and_leaves_nothing(tmp_path):
     before = snapshot(tmp_path)
     result = api(lambda: ckpt._atomic_write(tmp_path / "dqn.keras", full_disk))
     check(result, 1, f"cannot write {tmp_path / 'dqn.keras'}: No space left", tmp_path, before)
+
+
+# ---------------------------------------------------------------- loaders
+
+HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+ROW = "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,UK\n"
+LOG_HEADER = "visitor;itemid;ts;event;price\n"
+LOG_ROW = "7;A;1433221332000;view;\n"  # 2015-06-02 in epoch milliseconds
+
+
+def _retail(text):
+    return HEADER + ROW + text
+
+
+def _gz(data_bytes):
+    import gzip
+
+    return gzip.compress(data_bytes, mtime=0)
+
+
+def _xlsx_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "a zip, not a workbook")
+    return buffer.getvalue()
+
+
+RETAIL_FILES = {  # name: (file name, content, expected)
+    "truncated gzip": (
+        "r.csv.gz",
+        _gz((HEADER + ROW * 2000).encode())[:300],
+        "r.csv.gz: the gzip stream is truncated",
+    ),
+    "not gzip": ("r.csv.gz", (HEADER + ROW).encode(), "r.csv.gz: not a gzip file"),
+    "fake xlsx": ("r.xlsx", b"just text", "r.xlsx: not an Excel .xlsx workbook"),
+    "zip, not a workbook": ("r.xlsx", _xlsx_zip(), "r.xlsx: not a readable Excel workbook"),
+    "empty": ("r.csv", b"", "r.csv: file is empty"),
+    "header only": ("r.csv", HEADER.encode(), "header but no data rows"),
+    "not UTF-8": ("r.csv", _retail(ROW.replace("HEART", "HÉART")).encode("cp1252"), "line 3"),
+    "ragged row": ("r.csv", _retail("1,2,3,4,5,6,7,8,9,10\n").encode(), "Expected 8 fields"),
+    "missing column": ("r.csv", HEADER.replace(",Country", "").encode(), "missing column"),
+    "wrong separator": ("r.csv", (HEADER + ROW).replace(",", ";").encode(), "one column"),
+    "price inf": (
+        "r.csv",
+        _retail(ROW.replace("2.55", "inf")).encode(),
+        "r.csv: column 'UnitPrice' line 3: cannot parse 'inf' as a finite number",
+    ),
+    "price -inf": ("r.csv", _retail(ROW.replace("2.55", "-inf")).encode(), "'-inf' as a finite"),
+    "price nan": ("r.csv", _retail(ROW.replace("2.55", "nan")).encode(), "'nan' as a number"),
+    "price 1e300": ("r.csv", _retail(ROW.replace("2.55", "1e300")).encode(), "at most 1e+12"),
+    "quantity 1e25": (
+        "r.csv",
+        _retail(ROW.replace(",6,", ",1e25,")).encode(),
+        "column 'Quantity' line 3: cannot parse '1e25' as a finite number",
+    ),
+    "quantity 2.5": ("r.csv", _retail(ROW.replace(",6,", ",2.5,")).encode(), "as an integer"),
+    "date 1900": (
+        "r.csv",
+        _retail(ROW.replace("2010-12-01", "1900-01-01")).encode(),
+        "column 'InvoiceDate' line 3: date '1900-01-01 08:26:00' is outside [1990-01-01",
+    ),
+    "date 2999": ("r.csv", _retail(ROW.replace("2010", "2999")).encode(), "is outside"),
+    "bad date": ("r.csv", _retail(ROW.replace("2010-12-01", "2010-02-31")).encode(), "a date"),
+    "customer x": ("r.csv", _retail(ROW.replace("17850.0", "x1")).encode(), "'CustomerID'"),
+}
+
+
+@pytest.mark.parametrize("name", RETAIL_FILES)
+def test_loaders_retail_file(name, tmp_path):
+    from dqrec import data
+
+    file_name, content, expected = RETAIL_FILES[name]
+    path = tmp_path / file_name
+    path.write_bytes(content)
+    before = snapshot(tmp_path)
+    check(api(lambda: data.load_online_retail(path)), 1, expected, tmp_path, before)
+
+
+def _log_spec(**changes):
+    from dqrec.data import EventLogSpec
+
+    fields = dict(
+        user="visitor",
+        item="itemid",
+        timestamp="ts",
+        event_type="event",
+        value="price",
+        delimiter=";",
+        timestamp_unit="ms",
+    )
+    return EventLogSpec(**{**fields, **changes})
+
+
+LOG_CASES = {  # name: (file text, spec changes, exit code, expected)
+    "ms read as s": (LOG_HEADER + LOG_ROW, {"timestamp_unit": "s"}, 1, "is timestamp_unit 'ms'?"),
+    "s read as ms": (
+        LOG_HEADER + LOG_ROW.replace("1433221332000", "1433221332"),
+        {},
+        1,
+        "column 'ts' line 2: '1433221332' as epoch 'ms' is outside",
+    ),
+    "epoch 0": (LOG_HEADER + LOG_ROW.replace("1433221332000", "0"), {}, 1, "is outside"),
+    "negative value": (
+        LOG_HEADER + LOG_ROW.replace("view;", "purchase;-3.5"),
+        {},
+        1,
+        "column 'price' line 2: '-3.5' is below 0",
+    ),
+    "value inf": (LOG_HEADER + LOG_ROW.replace("view;", "view;inf"), {}, 1, "a finite number"),
+    "unknown event": (LOG_HEADER + LOG_ROW.replace("view", "refund"), {}, 1, "unknown event"),
+    "empty user": (LOG_HEADER + LOG_ROW.replace("7;A", ";A"), {}, 1, "empty value"),
+    "missing file": (None, {}, 1, "events.csv: file not found"),
+    "delimiter ''": (LOG_HEADER + LOG_ROW, {"delimiter": ""}, 2, "EventLogSpec.delimiter must"),
+    "delimiter ';;'": (LOG_HEADER + LOG_ROW, {"delimiter": ";;"}, 2, "got ';;'"),
+    "delimiter newline": (LOG_HEADER + LOG_ROW, {"delimiter": "\n"}, 2, "got '\\n'"),
+    "unit days": (LOG_HEADER + LOG_ROW, {"timestamp_unit": "days"}, 2, "got 'days'"),
+    "weight nan": (LOG_HEADER + LOG_ROW, {"event_weights": {"view": math.nan}}, 2, "finite"),
+}
+
+
+@pytest.mark.parametrize("name", LOG_CASES)
+def test_loaders_event_log(name, tmp_path):
+    from dqrec.data import load_event_log
+
+    text, changes, code, expected = LOG_CASES[name]
+    path = tmp_path / "events.csv"
+    if text is not None:
+        path.write_text(text)
+    before = snapshot(tmp_path)
+    check(api(lambda: load_event_log(path, _log_spec(**changes))), code, expected, tmp_path, before)
+
+
+def test_loaders_other_entry_points(tmp_path):
+    """The shared reader refuses a bad delimiter and a folder; a negative value that reaches
+    the transitions is an error, not a NaN reward."""
+    import pandas as pd
+
+    from dqrec import data
+
+    (tmp_path / "folder.csv").mkdir()
+    events = pd.DataFrame(
+        {
+            "user": [1, 1],
+            "item": ["a", "b"],
+            "timestamp": pd.to_datetime(["2011-01-01", "2011-01-02"]),
+            "event": ["purchase", "purchase"],
+            "value": [2.0, -5.0],
+            "basket": ["x", "y"],
+        }
+    )
+    vocabulary = data.ItemVocabulary.from_events(events, top_n=2)
+    before = snapshot(tmp_path)
+    for call, code, expected in (
+        (lambda: data.read_text_table(tmp_path / "x.csv", ["a"], ""), 2, "delimiter must be"),
+        (lambda: data.read_text_table(tmp_path / "folder.csv", ["a"]), 1, "a folder, not a"),
+        (lambda: data.to_transitions(events, vocabulary, 2), 1, "value -5.0 gives the reward"),
+    ):
+        check(api(call), code, expected, tmp_path, before)

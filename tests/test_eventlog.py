@@ -10,10 +10,10 @@ from dqrec.envs import CLICK, PURCHASE
 
 # A RetailRocket-like log: epoch milliseconds, its own event names, a price column.
 LOG = """visitor;itemid;ts;event;price
-7;A;1000;view;
-7;A;2000;addtocart;
-7;A;3000;transaction;10.0
-8;B;1500;view;
+7;A;1433221332000;view;
+7;A;1433221333000;addtocart;
+7;A;1433221334000;transaction;10.0
+8;B;1433221332500;view;
 """
 SPEC = EventLogSpec(
     user="visitor",
@@ -67,7 +67,7 @@ def test_every_row_a_purchase_without_event_column(tmp_path):
         (LOG.replace("10.0", "ten"), "column 'price' line 4: cannot parse 'ten' as a number"),
         (LOG.replace("visitor", "user"), "missing column(s) ['visitor']"),
         (LOG.replace(";", ","), "only one column found"),
-        (LOG.replace("3000", "3e"), "column 'ts' line 4"),
+        (LOG.replace("1433221334000", "3e"), "column 'ts' line 4"),
         (LOG.replace("8;B", ";B"), "column 'visitor' line 5: empty value"),
         ("", "file is empty"),
     ],

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from dqrec.data.files import DataError
 from dqrec.data.retail import retail_events
 from dqrec.envs.codec import CLICK, PURCHASE, SKIP
 from dqrec.envs.codec import session_features as encode_session_features
@@ -166,7 +167,17 @@ def to_transitions(
     obs = np.concatenate([items, codes, features], axis=1).astype(np.float32)
     next_obs = np.concatenate([next_items, next_codes, next_features], axis=1).astype(np.float32)
     weights = episodes["event"].map(event_rewards or {}).fillna(0.0).to_numpy(float)
-    reward = (weights + value_transform(episodes["value"].to_numpy(float))).astype(np.float32)
+    values = episodes["value"].to_numpy(float)
+    with np.errstate(all="ignore"):  # checked just below
+        reward = (weights + value_transform(values)).astype(np.float32)
+    bad = ~np.isfinite(reward)
+    if bad.any():  # e.g. log1p of a negative value: NaN rewards would poison every update
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"event {row} (user {episodes['user'].iloc[row]}, item "
+            f"{episodes['item'].iloc[row]}): value {float(values[row])!r} gives the reward "
+            f"{float(reward[row])!r}; rewards must be finite (log1p needs value > -1)"
+        )
     keep = np.ones(len(episodes), bool)  # steps before start_time are context only
     if start_time is not None:
         keep = (episodes["timestamp"] >= pd.Timestamp(start_time)).to_numpy()

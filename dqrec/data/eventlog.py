@@ -16,6 +16,7 @@ not opened) -> 1 skipped; view (the shopper opened the item page: interest, like
 recommendation), click, cart -> 2 clicked; purchase -> 3 purchased.
 """
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,13 @@ import pandas as pd
 
 from dqrec.config import ConfigError
 from dqrec.data.episodes import FEEDBACK_CODES
-from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
+from dqrec.data.files import (
+    DataError,
+    check_delimiter,
+    parse_number,
+    parse_time,
+    read_text_table,
+)
 
 
 def _default_weights() -> dict[str, float]:
@@ -44,7 +51,7 @@ class EventLogSpec:
     event_type: str | None = None
     """Column with the event kind; None = every row is a purchase."""
     value: str | None = None
-    """Column with a money value (revenue of a purchase); None = 0. Empty cells = 0."""
+    """Column with a money value (revenue of a purchase), >= 0; None = 0. Empty cells = 0."""
     event_weights: dict[str, float] = field(default_factory=_default_weights)
     """Reward for each canonical event, added to ``log1p(value)`` by ``to_transitions``."""
     event_names: dict[str, str] = field(default_factory=dict)
@@ -62,6 +69,18 @@ class EventLogSpec:
             raise ConfigError(
                 f"EventLogSpec.event_weights has unknown events {sorted(unknown)}; "
                 f"allowed: {sorted(FEEDBACK_CODES)}"
+            )
+        for event, weight in self.event_weights.items():
+            ok = isinstance(weight, int | float) and not isinstance(weight, bool)
+            if not (ok and math.isfinite(weight)):
+                raise ConfigError(
+                    f"EventLogSpec.event_weights[{event!r}] must be a finite number, got {weight!r}"
+                )
+        check_delimiter(self.delimiter, "EventLogSpec.delimiter")
+        if self.timestamp_unit not in (None, "s", "ms"):
+            raise ConfigError(
+                "EventLogSpec.timestamp_unit must be None (ISO 8601 text), 's' or 'ms' "
+                f"(epoch seconds or milliseconds), got {self.timestamp_unit!r}"
             )
 
 
@@ -93,7 +112,7 @@ def load_event_log(path, spec: EventLogSpec) -> pd.DataFrame:
                 f"of {sorted(FEEDBACK_CODES)}"
             )
     value = (
-        parse_number(raw[spec.value], name, spec.value, missing_ok=True).fillna(0.0)
+        parse_number(raw[spec.value], name, spec.value, missing_ok=True, low=0).fillna(0.0)
         if spec.value
         else pd.Series(0.0, index=raw.index)
     )

@@ -6,6 +6,7 @@ dataset 352 "Online Retail", CC BY 4.0.
 """
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,31 @@ def _typed_retail(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     )
 
 
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The official workbook as strings; a file that is not one is a ``DataError``."""
+    if not path.is_file():
+        raise DataError(f"{path.name}: file not found ({path})")
+    if path.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(path):
+        raise DataError(f"{path.name}: not an Excel .xlsx workbook (not a zip archive)")
+    try:
+        import openpyxl  # noqa: F401  (optional dependency, only for the Excel workbook)
+    except ImportError:
+        raise ImportError(
+            "reading the Excel workbook needs openpyxl: pip install openpyxl (or use the CSV copy)"
+        ) from None
+    try:
+        raw = pd.read_excel(path, dtype=str)
+    except ImportError:
+        raise
+    except Exception as exc:  # openpyxl/xlrd raise many types for a damaged workbook
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name}: not a readable Excel workbook ({reason})") from None
+    missing = [c for c in RETAIL_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path.name}: missing column(s) {missing}")
+    return raw
+
+
 def load_online_retail(path=None) -> pd.DataFrame:
     """Load UCI Online Retail from the shared CSV(.gz) or the official "Online Retail.xlsx".
 
@@ -70,19 +96,7 @@ def load_online_retail(path=None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else default_data_path()
     if path.suffix.lower() in (".xlsx", ".xls"):
-        if not path.is_file():
-            raise DataError(f"{path.name}: file not found ({path})")
-        try:
-            import openpyxl  # noqa: F401  (optional dependency, only for the Excel workbook)
-        except ImportError:
-            raise ImportError(
-                "reading the Excel workbook needs openpyxl: "
-                "pip install openpyxl (or use the CSV copy)"
-            ) from None
-        raw = pd.read_excel(path, dtype=str)
-        missing = [c for c in RETAIL_COLUMNS if c not in raw.columns]
-        if missing:
-            raise DataError(f"{path.name}: missing column(s) {missing}")
+        raw = _read_workbook(path)
     else:
         raw = read_text_table(path, RETAIL_COLUMNS)
     return _typed_retail(raw, path.name)

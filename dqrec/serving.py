@@ -204,7 +204,12 @@ class ExportedRecommender:
 
 
 def load_saved_model(path) -> ExportedRecommender:
-    """Load an export of ``export_saved_model``; ``ModelFileError`` says what is wrong."""
+    """Load an export of ``export_saved_model``; ``ModelFileError`` says what is wrong.
+
+    Trusted exports only: loading runs the TensorFlow graph stored in the folder, and a graph
+    can do whatever TensorFlow's operations can (read and write files, for one). Unlike a
+    ``.keras`` file in Keras safe mode, nothing here can tell a crafted graph from ours.
+    """
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"saved model {path} does not exist")

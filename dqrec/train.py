@@ -138,6 +138,13 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     ``callback(env_steps, history)``, if given, is called after every iteration.
     ``catalogue`` replaces the shop's generated catalogue (e.g. one calibrated from data,
     ``dqrec.calibrate``) for training and evaluation.
+
+    Before anything is built: a run whose arrays cannot fit in memory is refused
+    (``ConfigError`` with the estimate), and ``checkpoint_dir`` must be a writable folder.
+    While the run lasts it holds the folder's lock (``dqrec.outputs.RunLock``; a second run
+    there gets ``RunLockedError``), and it first removes temp files a killed run left. A
+    newest checkpoint that does not load is skipped, with a ``ResumeWarning`` naming it and
+    the reason, for the newest one that does.
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")

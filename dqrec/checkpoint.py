@@ -145,12 +145,42 @@ def save_model(model, path, overwrite: bool = False) -> Path:
     return path
 
 
+def _saved_model_hint(path: Path) -> str:
+    if (path / "saved_model.pb").is_file():
+        return (
+            "; it is a SavedModel export: `dqrec recommend --saved-model` loads one "
+            "(only exports you trust: loading runs the TensorFlow graph stored in it)"
+        )
+    return ""
+
+
+def check_keras_path(path, what="model file") -> Path:
+    """``path`` if it is a readable zip archive; else ``ModelFileError`` saying what it is."""
+    if path is None or str(path) == "":
+        raise ModelFileError(f"{what} must be a path to a .keras file, got ''")
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise ModelFileError(
+            f"{what} {path} is a folder; expected a .keras file written by `dqrec train`"
+            + _saved_model_hint(path)
+        )
+    try:
+        with open(path, "rb") as f:
+            is_zip = zipfile.is_zipfile(f)
+    except OSError as exc:
+        raise ModelFileError(f"{what} {path} cannot be read: {exc.strerror}") from None
+    if not is_zip:
+        raise ModelFileError(f"{what} {path} is truncated or not a Keras .keras archive")
+    return path
+
+
 def load_model(path):
     """Load a Q-network saved by ``save_model``, in Keras safe mode (no pickled code runs)."""
     import keras
 
     import dqrec.networks  # noqa: F401  (registers QNetwork with Keras)
-    from dqrec.modelfile import check_keras_path
 
     path = check_keras_path(path)
     try:

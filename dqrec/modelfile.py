@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dqrec.checkpoint import ModelFileError
+from dqrec.checkpoint import ModelFileError, check_keras_path
 from dqrec.config import ConfigError, ShopConfig, from_dict
 
 EXPORT_INFO = "dqrec_export.json"  # the same name as dqrec.serving.INFO_FILE
@@ -30,37 +30,6 @@ class ModelInfo:
     history_len: int
     num_items: int
     k: int | None = None  # items per request of a SavedModel export (None for .keras)
-
-
-def _saved_model_hint(path: Path) -> str:
-    if (path / "saved_model.pb").is_file():
-        return (
-            "; it is a SavedModel export: `dqrec recommend --saved-model` loads one "
-            "(only exports you trust: loading runs the TensorFlow graph stored in it)"
-        )
-    return ""
-
-
-def check_keras_path(path, what="model file") -> Path:
-    """``path`` if it is a readable zip archive; else ``ModelFileError`` saying what it is."""
-    if path is None or str(path) == "":
-        raise ModelFileError(f"{what} must be a path to a .keras file, got ''")
-    path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{what} {path} does not exist")
-    if path.is_dir():
-        raise ModelFileError(
-            f"{what} {path} is a folder; expected a .keras file written by `dqrec train`"
-            + _saved_model_hint(path)
-        )
-    try:
-        with open(path, "rb") as f:
-            is_zip = zipfile.is_zipfile(f)
-    except OSError as exc:
-        raise ModelFileError(f"{what} {path} cannot be read: {exc.strerror}") from None
-    if not is_zip:
-        raise ModelFileError(f"{what} {path} is truncated or not a Keras .keras archive")
-    return path
 
 
 def _shop_of(train_config, path, what) -> ShopConfig:

@@ -10,7 +10,7 @@ Groups: ``cli`` (options), ``files`` (model files, exports, checkpoints), ``conf
 config API), ``loaders`` (data files), ``concurrency`` (two runs, one folder). The ``cli``
 and ``files`` cases marked ``no_tf`` are answered before TensorFlow is imported, which
 ``test_fail_fast_cases_never_import_tensorflow`` checks in a fresh process; the other cases
-share one tiny model and one tiny training run.
+share one tiny training run and are marked ``slow`` (outside the fast subset, inside CI).
 """
 
 import contextlib
@@ -376,6 +376,7 @@ CHECKPOINT_CASES = {  # name: (how to spoil the newest and only checkpoint, expe
 }
 
 
+@pytest.mark.slow  # shares one tiny training run (TensorFlow)
 @pytest.mark.parametrize("name", CHECKPOINT_CASES)
 def test_bad_checkpoint_is_one_line(name, tiny_run, tmp_path):
     import shutil
@@ -397,6 +398,7 @@ def test_bad_checkpoint_is_one_line(name, tiny_run, tmp_path):
     assert "allow_pickle" not in result[1]
 
 
+@pytest.mark.slow  # shares one tiny training run (TensorFlow)
 def test_train_command_with_a_corrupt_checkpoint(tiny_run, tmp_path):
     folder = tmp_path / "checkpoints" / "dqn"
     folder.mkdir(parents=True)
@@ -406,6 +408,7 @@ def test_train_command_with_a_corrupt_checkpoint(tiny_run, tmp_path):
     check(result, 1, "truncated or corrupt", tmp_path, before)
 
 
+@pytest.mark.slow  # shares one tiny training run (TensorFlow)
 def test_model_with_damaged_weights(tiny_run, tmp_path):
     damaged = tmp_path / "damaged.keras"
     with zipfile.ZipFile(tiny_run[0] / "model.keras") as src, zipfile.ZipFile(damaged, "w") as dst:
@@ -614,6 +617,7 @@ def test_concurrency_savers_racing_on_one_folder_never_fail(tmp_path):
 # ---------------------------------------------------------------- housekeeping
 
 
+@pytest.mark.slow  # shares one tiny training run (TensorFlow)
 def test_training_falls_back_to_the_newest_checkpoint_that_loads(tiny_run, tmp_path):
     import shutil
 
@@ -638,6 +642,7 @@ def test_training_falls_back_to_the_newest_checkpoint_that_loads(tiny_run, tmp_p
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow  # shares one tiny training run (TensorFlow)
 def test_stale_temp_files_are_removed_when_a_run_starts(tiny_run, tmp_path):
     import shutil
 

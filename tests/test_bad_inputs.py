@@ -839,3 +839,13 @@ def test_loaders_other_entry_points(tmp_path):
         (lambda: data.to_transitions(events, vocabulary, 2), 1, "value -5.0 gives the reward"),
     ):
         check(api(call), code, expected, tmp_path, before)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_files_unreadable_model_is_not_called_truncated(ws):
+    os.chmod(ws / "model.keras", 0)
+    try:
+        before = snapshot(ws)
+        check(cli("evaluate", "model.keras"), 1, "cannot be read: Permission denied", ws, before)
+    finally:
+        os.chmod(ws / "model.keras", 0o644)

@@ -1,6 +1,5 @@
 """Loading, cleaning, episodes and transitions of UCI Online Retail (tiny files + real data)."""
 
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -10,7 +10,8 @@
 * ``remove_stale_temp_files(folder)`` deletes the temporary files of this package's atomic
   writes (``.NAME.EXT.tmp-XXXXXXXX.EXT``, and the older ``.NAME.EXT.XXXXXXXX.EXT``) that a
   killed run left behind; call it while holding the folder's lock;
-* ``file_mode()`` is the mode a new file gets under the user's umask (``0o666 & ~umask``).
+* ``file_mode()`` and ``dir_mode()`` are the modes a new file or folder gets under the user's
+  umask (``0o666 & ~umask``, ``0o777 & ~umask``), for files first written privately.
 
 Imports neither TensorFlow nor NumPy.
 """
@@ -40,11 +41,20 @@ class RunLockedError(RuntimeError):
     """Another live run holds the output folder's lock."""
 
 
-def file_mode() -> int:
-    """Permission bits of a newly created file under the current umask, e.g. ``0o644``."""
+def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def file_mode() -> int:
+    """Permission bits of a newly created file under the current umask, e.g. ``0o644``."""
+    return 0o666 & ~_umask()
+
+
+def dir_mode() -> int:
+    """Permission bits of a newly created folder under the current umask, e.g. ``0o755``."""
+    return 0o777 & ~_umask()
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -535,7 +535,7 @@ RACE = (
     "try:\n    lock = RunLock(sys.argv[1]).acquire()\n"
     "except RunLockedError as exc:\n    print(f'error: {exc}', file=sys.stderr)\n"
     "    sys.exit(1)\n"
-    "time.sleep(3)\nlock.release()\n"
+    "time.sleep(1.5)\nlock.release()\n"
 )
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from dqrec import env as shop
 from dqrec.data import Catalogue as LogCatalogue
 from dqrec.evaluate import evaluate_policy
+from dqrec.policy import Policy
 from dqrec.rollout import rollout, run_sessions
 from dqrec.seeds import EVAL_SEED
 
@@ -201,7 +202,7 @@ def mean_patience_drain(config, catalogue, popularity, num_shoppers, steps, seed
     return max(float(lost.mean()) / steps, 1e-3)
 
 
-def evaluate_in_env(policy, config, catalogue, num_shoppers=500, seed=EVAL_SEED) -> dict:
+def evaluate_in_env(policy: Policy, config, catalogue, num_shoppers=500, seed=EVAL_SEED) -> dict:
     """``dqrec.evaluate.evaluate_policy`` on the simulator with an injected catalogue (the
     same fixed shoppers, common random numbers, for every policy), as a dict."""
     return evaluate_policy(policy, config, num_shoppers, seed, catalogue).to_dict()

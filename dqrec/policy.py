@@ -6,6 +6,10 @@ the trained agents (``DQNAgent``, ``GreedyQPolicy``), the OPE policies
 (``dqrec.ope_sim.SoftmaxPolicy``) and the calibration's browsing shopper
 (``dqrec.calibrate.PopularitySamplingPolicy``) all satisfy it, and so does any object with
 such an ``act`` method (Stable-Baselines3 exposes ``predict`` for the same purpose).
+Two things that choose items are deliberately not policies in this sense:
+``dqrec.tabular.greedy_policy`` returns a table (one action per state of a small MDP), and
+``dqrec.serving.ExportedRecommender.recommend`` returns the top ``k`` items and their
+Q-values for a batch of raw histories (item ids and feedback codes), as a shop's server calls it.
 
 Why ``act`` takes the environment too: the myopic oracle (``OraclePolicy``) is not a
 deployable policy but an upper bound, and it reads the shoppers' *hidden* state

@@ -1,10 +1,10 @@
 """Online evaluation: run a policy on a fixed set of evaluation shoppers and measure it.
 
 Each of ``num_shoppers`` shoppers of ``VecShopEnv(seed=seed)`` plays exactly one session
-(``dqrec.rollout.rollout``).
-Because the simulator's randomness is counter-based, the same shoppers (same preferences,
-same patience, same coin flips at each step) face every policy evaluated with the same seed:
-comparisons between policies use common random numbers and are much less noisy.
+(``dqrec.rollout.rollout``). Because the simulator's randomness is counter-based, the same
+shoppers (same preferences, same patience, same coin flips at each step) face every policy
+evaluated with the same seed: comparisons between policies use common random numbers and
+are much less noisy.
 
 Metrics per evaluation (``EvalResult``):
     mean_return     (1/S) sum_s G_s, with G_s the undiscounted return of session s

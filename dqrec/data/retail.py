@@ -34,10 +34,18 @@ PRODUCT_CODE = r"^\d{5}[A-Za-z]*$"
 
 
 def default_data_path() -> Path:
-    """$DQREC_DATA_DIR/online_retail/online_retail.csv.gz, else <repo>/../shared/data/..."""
+    """Where the full table is looked for: ``$DQREC_DATA_DIR/online_retail/online_retail.csv.gz``
+    when the variable is set; else ``<repo>/../shared/data/...`` (the project's machines), else
+    the copy ``dqrec.data.fetch_online_retail()`` cached, if there is one."""
     if os.environ.get("DQREC_DATA_DIR"):
         return Path(os.environ["DQREC_DATA_DIR"]) / DEFAULT_RELATIVE_PATH
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / DEFAULT_RELATIVE_PATH
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / DEFAULT_RELATIVE_PATH
+    if shared.is_file():
+        return shared
+    from dqrec.data.fetch import data_home  # fetch imports this module
+
+    cached = data_home() / DEFAULT_RELATIVE_PATH
+    return cached if cached.is_file() else shared
 
 
 def _typed_retail(raw: pd.DataFrame, name: str) -> pd.DataFrame:

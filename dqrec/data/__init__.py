@@ -33,16 +33,15 @@ from dqrec.data.episodes import (
     to_transitions,
 )
 from dqrec.data.eventlog import EventLogSpec, load_event_log
-from dqrec.data.fetch import OFFICIAL_URL, data_home, fetch_online_retail
+from dqrec.data.fetch import OFFICIAL_URL, fetch_online_retail
 from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
+from dqrec.data.paths import DEFAULT_RELATIVE_PATH, data_home, default_data_path
 from dqrec.data.retail import (
     CLEANING_RULES,
-    DEFAULT_RELATIVE_PATH,
     PRODUCT_CODE,
     RETAIL_COLUMNS,
     CleaningReport,
     clean_online_retail,
-    default_data_path,
     load_online_retail,
     retail_events,
 )

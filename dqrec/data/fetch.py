@@ -28,22 +28,13 @@ import zipfile
 from pathlib import Path
 
 from dqrec.data.files import DataError
-from dqrec.data.retail import DEFAULT_RELATIVE_PATH, load_online_retail
+from dqrec.data.paths import DEFAULT_RELATIVE_PATH, data_home
+from dqrec.data.retail import load_online_retail
 
 OFFICIAL_URL = "https://archive.ics.uci.edu/static/public/352/online+retail.zip"
 OFFICIAL_PAGE = "https://archive.ics.uci.edu/dataset/352/online+retail"
 OFFICIAL_ROWS = 541_909  # rows of "Online Retail.xlsx" (all transactions 2010-12-01..2011-12-09)
 WORKBOOK = "Online Retail.xlsx"
-
-
-def data_home(data_home=None) -> Path:
-    """The cache folder: ``data_home``, else $DQREC_DATA_HOME, else $XDG_CACHE_HOME/dqrec."""
-    if data_home is not None:
-        return Path(data_home).expanduser()
-    if os.environ.get("DQREC_DATA_HOME"):
-        return Path(os.environ["DQREC_DATA_HOME"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache).expanduser() / "dqrec"
 
 
 def _download(url: str, target: Path, progress: bool, timeout: float) -> None:

@@ -11,7 +11,7 @@
 
 import numpy as np
 
-from dqrec.env import VecShopEnv, split_observation
+from dqrec.envs import VecShopEnv, split_observation
 
 
 class RandomPolicy:

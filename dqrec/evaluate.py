@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import gymnasium
 import numpy as np
 
-from dqrec.env import VecShopEnv
+from dqrec.envs import VecShopEnv
 from dqrec.metrics import mean_ci
 
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dqrec import ope
-from dqrec.env import CLICK, Catalogue, VecShopEnv, split_observation
+from dqrec.envs import CLICK, Catalogue, VecShopEnv, split_observation
 from dqrec.metrics import mean_ci
 
 

@@ -196,7 +196,7 @@ def tiny_shop_figure():
 
 
 def shopper_model_figure():
-    """One step of the shop simulator (dqrec.env): hidden shopper, click, purchase, reward."""
+    """One step of the shop simulator (dqrec.envs): hidden shopper, click, purchase, reward."""
     shop = ShopConfig()
     fig, ax = _canvas(12.6, 5.4)
     agent = _box(ax, 1.7, 4.5, 2.1, 0.8, "recommender\nchooses item i", kind="net")

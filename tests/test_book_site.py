@@ -231,6 +231,23 @@ window.addEventListener("load", () => document.fonts.ready.then(() => {
       result.overflowing.push(pre.textContent.trim().slice(0, 60));
     }
   }
+  result.wide_tables = [];
+  result.widest_table = 0;
+  for (const table of article.querySelectorAll("table")) {
+    if (!table.offsetParent) continue;
+    const box = table.getBoundingClientRect();
+    result.widest_table = Math.max(result.widest_table, Math.round(box.width));
+    if (box.right <= right + 1) continue;
+    // too wide for the column: allowed only inside a box of the column that scrolls
+    let scroller = table.parentElement;
+    while (scroller !== article && getComputedStyle(scroller).overflowX === "visible") {
+      scroller = scroller.parentElement;
+    }
+    if (scroller === article || scroller.getBoundingClientRect().right > right + 1) {
+      result.wide_tables.push(`${Math.round(box.width)} px: ` +
+        table.textContent.trim().replace(/\\s+/g, " ").slice(0, 60));
+    }
+  }
   const cjk = /[\\u2e80-\\u2fdf\\u3000-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uff00-\\uffef]/;
   for (const el of document.querySelectorAll("dt, .bd-sidebar-primary a")) {
     if (cjk.test(el.textContent)) {
@@ -296,6 +313,10 @@ def test_code_fits_its_column_at_1280px(name):
     assert not measured["overflowing"], (
         f"{name}: code blocks wider than the {measured['article_width']}-px column at 1280 px "
         f"(they would need sideways scrolling): {measured['overflowing']}"
+    )
+    assert not measured["wide_tables"], (
+        f"{name}: tables running past the {measured['article_width']}-px column at 1280 px: "
+        f"{measured['wide_tables']}"
     )
     assert measured["page_scroll_width"] <= measured["viewport"], f"{name} scrolls sideways"
     # the reading column is wider than the theme's default (740 px at this window size)

@@ -76,6 +76,7 @@ class _LabPage(HTMLParser):
         self.exercises = 0
         self.folded = 0  # closed <details> boxes (solutions) in rendered MyST
         self.open_details = 0
+        self.images: list[str] = []  # src of every image in rendered MyST
 
     def _inside(self, name: str) -> bool:
         return any(name in classes for classes in self.stack)
@@ -86,6 +87,8 @@ class _LabPage(HTMLParser):
         in_myst = self._inside("myst") and not self._inside("cm-editor")
         if "myst" in classes and "lm-Widget" in classes:
             self.rendered_cells += 1
+        if in_myst and tag == "img":
+            self.images.append(attr.get("src") or "")
         if in_myst and "myst-exercise" in classes:
             if tag == "details":
                 if "open" in attr:
@@ -190,5 +193,7 @@ def test_notebook_reads_well_in_jupyterlab(lab_server):
     assert page.folded > 0 and page.open_details == 0, "solutions are not folded"
     for raw in (":::{", "```{", ":label:", "{exercise}", "{solution", "{cite", "{glue"):
         assert raw not in text, f"raw MyST {raw!r} shows in the rendered notebook"
+    # the tiny-shop figure is served from book/figures/ and shown
+    assert any("/files/book/figures/tiny_shop_mdp.svg" in src for src in page.images), page.images
     # a citation is rendered (as its key), the text around it too
     assert "watkins1992qlearning" in text and "learns the long-term value" in text

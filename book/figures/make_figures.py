@@ -34,7 +34,7 @@ STYLE = {
     "font.family": "sans-serif",
     "font.size": 10,
 }
-TEXT_SCALE = 1.15  # every label, relative to the sizes written below
+TEXT_SCALE = 1.25  # every label, relative to the sizes written below
 COLOURS = {
     "state": "#dbeafe",  # blue: what the agent sees or keeps
     "hidden": "#f3f4f6",  # grey: hidden from the agent
@@ -130,8 +130,10 @@ def tiny_shop_figure():
     names = mdp.state_names
     positions = {"browsing": (0.9, 2.55), "interested": (3.2, 2.55), "annoyed": (0.9, 0.95)}
     positions["left"] = (3.2, 0.95)
-    fig, axes = plt.subplots(1, 3, figsize=(12.6, 4.3))
-    fig.subplots_adjust(0.005, 0.07, 0.995, 0.92, wspace=0.04)
+    # two panels a row, so that the labels stay legible in an 800-px column
+    fig, axes = plt.subplots(2, 2, figsize=(8.4, 7.4))
+    fig.subplots_adjust(0.005, 0.0, 0.995, 0.95, wspace=0.04, hspace=0.12)
+    axes = axes.ravel()
     for a, action in enumerate(mdp.action_names):
         ax = axes[a]
         ax.set_xlim(0, 4.0)
@@ -185,12 +187,20 @@ def tiny_shop_figure():
                     at=0.3,
                 )
     start = ", ".join(f"{n} {p:.1f}" for n, p in zip(names, mdp.start_probs, strict=True) if p > 0)
-    fig.text(
-        0.5,
-        0.015,
-        f"R = reward of the action in that mood;  arrows: P(next mood);  a session starts {start}",
-        ha="center",
-        fontsize=9.5,
+    legend = axes[-1]
+    legend.axis("off")
+    legend.set_xlim(0, 4.0)
+    legend.set_ylim(-0.05, 3.45)
+    legend.text(
+        0.25,
+        1.7,
+        "R = the reward of the action\nin that mood\n\n"
+        "arrows: the probability of\neach next mood\n\n"
+        f"a session starts\n{start}",
+        ha="left",
+        va="center",
+        fontsize=10,
+        linespacing=1.4,
     )
     return fig
 

@@ -29,7 +29,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from dqrec.config import TrainConfig
-    from dqrec.env import ShopConfig
+    from dqrec.envs import ShopConfig
     from dqrec.metrics import mean_ci
     from dqrec.runs import compare_policies, train_myopic
     from dqrec.seeds import BENCHMARK_EVAL_SEED

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from dqrec.env import ShopConfig, VecShopEnv, split_observation
+from dqrec.envs import ShopConfig, VecShopEnv, split_observation
 from dqrec.rollout import rollout
 
 PATIENCE_VALUE = 2.0  # reward one unit of patience is worth, roughly reward/step over drain/step

@@ -11,7 +11,7 @@
 
 import numpy as np
 
-from dqrec.env import split_observation
+from dqrec.envs import split_observation
 from dqrec.rollout import rollout
 from dqrec.seeds import POPULARITY_FIT_SEED
 

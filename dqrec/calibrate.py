@@ -1,7 +1,7 @@
 """A shop simulator calibrated from real purchase logs, and a check of how well it fits.
 
-``calibrate(clean_train, top_n)`` returns ``(ShopConfig, dqrec.env.Catalogue)`` whose item i is
-item i of ``dqrec.data.Catalogue.from_events(clean_train, top_n)`` (the i-th most purchased).
+``calibrate(clean_train, top_n)`` returns ``(ShopConfig, dqrec.envs.Catalogue)`` whose item i is
+item i of ``dqrec.data.ItemVocabulary.from_events(clean_train, top_n)`` (the i-th most purchased).
 Inject the catalogue with ``VecShopEnv(config, num_envs, catalogue=catalogue)``. Each piece:
 
 * **latent vectors**: the customer x item purchase-count matrix of the top-N items, ``log1p``,
@@ -31,15 +31,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from dqrec import env as shop
-from dqrec.data import Catalogue as LogCatalogue
+from dqrec import envs as shop
+from dqrec.data import ItemVocabulary
 from dqrec.evaluate import evaluate_policy
 from dqrec.policy import Policy
 from dqrec.rollout import rollout, run_sessions
 from dqrec.seeds import EVAL_SEED
 
 
-def purchase_matrix(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
+def purchase_matrix(clean: pd.DataFrame, catalogue: ItemVocabulary) -> np.ndarray:
     """``(num_customers, top_n)`` number of invoice lines of each catalogue item per customer."""
     ids = catalogue.encode(clean["StockCode"])
     keep = ids != catalogue.other
@@ -75,14 +75,14 @@ def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> n
     return labels.astype(np.int64)
 
 
-def median_prices(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
+def median_prices(clean: pd.DataFrame, catalogue: ItemVocabulary) -> np.ndarray:
     """``(top_n,)`` median unit price in GBP of each catalogue item."""
     ids = catalogue.encode(clean["StockCode"])
     prices = pd.Series(clean["UnitPrice"].to_numpy()).groupby(ids).median()
     return prices.reindex(range(catalogue.other)).fillna(prices.median()).to_numpy()
 
 
-def repurchase_rate(clean: pd.DataFrame, catalogue: LogCatalogue) -> np.ndarray:
+def repurchase_rate(clean: pd.DataFrame, catalogue: ItemVocabulary) -> np.ndarray:
     """``(top_n,)`` share of each item's customers who bought it on two or more invoices."""
     ids = catalogue.encode(clean["StockCode"])
     df = pd.DataFrame(
@@ -135,7 +135,7 @@ def calibrate(
     purchase biases, costs, drift); its sizes and patience are replaced.
     """
     base = shop.ShopConfig() if base is None else base
-    log_catalogue = LogCatalogue.from_events(clean_train, top_n)
+    log_catalogue = ItemVocabulary.from_events(clean_train, top_n)
     n = log_catalogue.other  # may be < top_n for a small log
     vectors = item_vectors(purchase_matrix(clean_train, log_catalogue), latent_dim)
     num_categories = min(num_categories, n)
@@ -153,12 +153,7 @@ def calibrate(
         latent_dim=latent_dim,
         clickbait_fraction=0.0,
     )
-    purchase_base = (
-        config.purchase_bias
-        - config.price_sensitivity * price
-        + config.purchase_satisfaction * satisfaction
-    )
-    arrays = (vectors, category, price, appeal, satisfaction, np.zeros(n, bool), purchase_base)
+    arrays = (vectors, category, price, appeal, satisfaction, np.zeros(n, bool))
     for array in arrays:
         array.setflags(write=False)
     catalogue = shop.Catalogue(*arrays)
@@ -229,7 +224,7 @@ def validation_table(config, catalogue, clean_train, clean_test, num_shoppers=10
     one real purchase = one invoice line of a catalogue item. Simulated prices are mapped
     back to GBP through each item's real median price. Returns one row per statistic.
     """
-    log_catalogue = LogCatalogue.from_events(clean_train, config.num_items)
+    log_catalogue = ItemVocabulary.from_events(clean_train, config.num_items)
     gbp = median_prices(clean_train, log_catalogue)
     policy = PopularitySamplingPolicy(log_catalogue.counts, seed)
     sim = rollout(policy, config, num_shoppers, seed, catalogue)

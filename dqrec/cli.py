@@ -13,8 +13,6 @@ from pathlib import Path
 
 from dqrec.seeds import BENCHMARK_EVAL_SEED
 
-FEEDBACK_WORDS = {"skip": 1, "click": 2, "purchase": 3}
-
 
 class UsageError(Exception):
     """Bad command-line input: exit code 2."""
@@ -92,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_history(text: str) -> tuple[list[int], list[int]]:
     """``"12:click,40:skip"`` -> ``([12, 40], [2, 1])``; raises ``UsageError`` when malformed."""
+    from dqrec.envs.codec import FEEDBACK_WORDS  # NumPy only; kept out of --help
+
     items, feedback = [], []
     for part in filter(None, (p.strip() for p in text.split(","))):
         item, sep, word = part.partition(":")
@@ -229,7 +229,7 @@ def _recommend(args) -> int:
 
     from dqrec.baselines import GreedyQPolicy
     from dqrec.checkpoint import load_model
-    from dqrec.env import observation_from_history
+    from dqrec.envs import observation_from_history
     from dqrec.runs import shop_config_of
 
     if args.top_k < 1:

@@ -20,12 +20,11 @@ The same code runs on several GPUs: ``tf.distribute.MirroredStrategy()`` picks u
 visible GPU (or pass ``devices=["/gpu:0", "/gpu:1"]``), uses NCCL to sum gradients, and
 places each replica's batch on its GPU; nothing else changes. On a CPU-only machine the
 tests split the CPU into logical devices (``split_cpu``) to exercise the same code paths.
-Beyond one machine, use ``tf.distribute.MultiWorkerMirroredStrategy``: start the same
-program on every machine with a ``TF_CONFIG`` environment variable listing the cluster
-(``{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker",
-"index": 0}}``) and feed each worker its own share of the replay samples; the step is the
-same. (For DQN the data also has to be collected per worker, or served from a shared replay
-service such as Reverb.)
+Beyond one machine, pass ``tf.distribute.MultiWorkerMirroredStrategy()``: every machine runs
+the same program with a ``TF_CONFIG`` environment variable naming the cluster and its own
+place in it, and each worker feeds its replicas' share of the global batch; the step is the
+same (``tests/test_multiworker.py`` runs two workers on 127.0.0.1; the book's "Training on a
+cluster" page says what changes: TF_CONFIG, data sharding, where the replay buffer lives).
 """
 
 import keras

@@ -3,7 +3,7 @@
 * ``SoftmaxPolicy``: a stochastic policy with known action probabilities,
   ``pi(a | x) = (1 - epsilon) softmax(scores(x) / temperature)_a + epsilon / num_items``;
   the uniform share ``epsilon > 0`` gives every item a positive probability (positivity).
-* ``popularity_scores`` (the logging policy's scores: log purchase counts) and
+* ``popularity_scorer`` (the logging policy's scores: log purchase counts) and
   ``affinity_scores`` (a history-based target: popularity plus a bonus for the categories the
   shopper clicked in the observed history). Both read the observation only.
 * ``collect_logs``: one session per shopper under a policy, stored as padded ``(n, T)`` arrays.
@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dqrec import ope
-from dqrec.env import CLICK, Catalogue, VecShopEnv, split_observation
+from dqrec.envs import CLICK, Catalogue, VecShopEnv, split_observation
 from dqrec.metrics import mean_ci
 from dqrec.rollout import rollout
 from dqrec.seeds import POPULARITY_FIT_SEED
@@ -53,7 +53,7 @@ def sample_actions(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.minimum((cdf <= u).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
 
 
-def popularity_scores(popularity):
+def popularity_scorer(popularity):
     """Scores ``log(1 + purchases of item a)`` for every shopper (ignores the history)."""
     log_pop = np.log1p(np.asarray(popularity, float))  # (num_items,)
     return lambda obs: np.broadcast_to(log_pop, (len(obs), len(log_pop)))
@@ -84,7 +84,7 @@ def default_policies(shop_config, popularity_seed: int = POPULARITY_FIT_SEED):
 
     popularity = PopularityPolicy.fit(shop_config, seed=popularity_seed).popularity
     category = Catalogue.from_config(shop_config).category  # public item attributes
-    logging = SoftmaxPolicy(popularity_scores(popularity), temperature=1.0, epsilon=0.3)
+    logging = SoftmaxPolicy(popularity_scorer(popularity), temperature=1.0, epsilon=0.3)
     scores = affinity_scores(popularity, category, shop_config.history_len, bonus=0.6)
     return logging, SoftmaxPolicy(scores, temperature=0.8, epsilon=0.3)
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from dqrec.env import VecShopEnv
+from dqrec.envs import VecShopEnv
 from dqrec.policy import Policy
 
 __all__ = ["Sessions", "Step", "VectorEnv", "rollout", "run_sessions"]

@@ -20,7 +20,7 @@ import tensorflow as tf
 from dqrec.agent import DQNAgent
 from dqrec.config import AgentConfig, NetworkConfig
 from dqrec.distributed import DistributedDQN
-from dqrec.env import ShopConfig
+from dqrec.envs import ShopConfig
 from dqrec.replay import Batch
 
 shop = ShopConfig(num_items=40, history_len=4)

@@ -6,7 +6,7 @@ import pytest
 from dqrec.baselines import GreedyQPolicy, OraclePolicy, PopularityPolicy, RandomPolicy
 from dqrec.calibrate import PopularitySamplingPolicy
 from dqrec.config import AgentConfig, NetworkConfig
-from dqrec.env import ShopConfig, VecShopEnv
+from dqrec.envs import ShopConfig, VecShopEnv
 from dqrec.ope_sim import default_policies
 from dqrec.policy import Learner, Policy
 

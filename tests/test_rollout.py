@@ -3,7 +3,7 @@
 import numpy as np
 
 from dqrec.baselines import PopularityPolicy
-from dqrec.env import ShopConfig, ShopEnv, VecShopEnv
+from dqrec.envs import ShopConfig, ShopEnv, VecShopEnv
 from dqrec.rollout import rollout, run_sessions
 
 SHOP = ShopConfig(num_items=15, num_categories=3, history_len=4, max_steps=12)

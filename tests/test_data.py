@@ -159,7 +159,7 @@ REAL = data.default_data_path()
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL.is_file(), reason=f"shared data file absent: {REAL}")
 def test_real_data_loads_cleans_and_counts_add_up():
-    raw = data.load_online_retail()  # about 2.5 s of CPU; timings belong in benchmarks/
+    raw = data.load_online_retail()
     clean, report = data.clean_online_retail(raw)
     assert report.raw_rows == len(raw) == 541_909
     assert sum(report.removed.values()) + report.kept_rows == report.raw_rows

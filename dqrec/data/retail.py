@@ -5,7 +5,6 @@ Dataset: Daqing Chen, Sai Liang Sain and Kun Guo (2012), UCI Machine Learning Re
 dataset 352 "Online Retail", CC BY 4.0.
 """
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
+from dqrec.data.paths import default_data_path
 
 RETAIL_COLUMNS = (
     "InvoiceNo",
@@ -25,19 +25,11 @@ RETAIL_COLUMNS = (
     "Country",
 )
 
-DEFAULT_RELATIVE_PATH = Path("online_retail") / "online_retail.csv.gz"
 
 # A product code is five digits, optionally followed by letters for a variant (85123A).
 # Everything else is a service line: POST, DOT, M, D, C2, S, B, BANK CHARGES, AMAZONFEE,
 # PADS, CRUK, gift vouchers (gift_0001_10), DCGS... samples.
 PRODUCT_CODE = r"^\d{5}[A-Za-z]*$"
-
-
-def default_data_path() -> Path:
-    """$DQREC_DATA_DIR/online_retail/online_retail.csv.gz, else <repo>/../shared/data/..."""
-    if os.environ.get("DQREC_DATA_DIR"):
-        return Path(os.environ["DQREC_DATA_DIR"]) / DEFAULT_RELATIVE_PATH
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / DEFAULT_RELATIVE_PATH
 
 
 def _typed_retail(raw: pd.DataFrame, name: str) -> pd.DataFrame:

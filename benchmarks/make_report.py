@@ -62,11 +62,9 @@ class Section:
     command: str  # the command that reproduces the file, run from the repository root
     benches: tuple[str, ...]  # the ``bench`` values its lines may carry
     tables: Callable  # lines -> Markdown
-    plot: Callable | None = (
-        None  # (lines, pyplot) -> Figure, saved as book/images/benchmarks/<image>
-    )
-    image: str = ""
-    caption: str = ""
+    plot: Callable | None = None  # (lines, pyplot) -> Figure, saved as ...
+    image: str = ""  # ... book/images/benchmarks/<image>
+    caption: str = ""  # the image's alt text
 
 
 def _cmd(script, stem, venv=".venv", args=""):

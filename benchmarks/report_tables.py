@@ -51,6 +51,7 @@ def table(header, rows):
 
 
 def of(lines, bench):
+    """The lines of one kind (their ``bench`` value)."""
     return [r for r in lines if r["bench"] == bench]
 
 

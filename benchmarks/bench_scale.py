@@ -2,7 +2,8 @@
 
     python benchmarks/bench_scale.py > benchmarks/results/scale.jsonl
 
-(about 2-3 minutes on two CPU cores; ``--sizes 100,1000 --repeats 5`` for a quick look).
+(4 to 5 minutes on two busy CPU cores, load 5 to 14; ``--sizes 100,1000 --repeats 5`` for
+a quick look).
 It prints a ``machine`` line (date, CPU, versions, load average), then for catalogues of
 10^2 ... 10^5 items one ``scale`` line per size, each with the 1-minute load average
 (``load1``) when the size finished:

@@ -50,7 +50,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-EVAL_SEED = 1_000_003  # the evaluation episodes / shoppers, disjoint from every training seed
+from dqrec.seeds import EVAL_SEED  # noqa: E402  (evaluation episodes / shoppers, disjoint from training)
+
 CARTPOLE_STEPS = 50_000
 CARTPOLE_THRESHOLD = 475.0  # CartPole-v1's "solved" return
 CARTPOLE_EPISODES = 100

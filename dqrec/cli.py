@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from dqrec.seeds import BENCHMARK_EVAL_SEED
+
 
 class UsageError(Exception):
     """Bad command-line input: exit code 2."""
@@ -63,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help="a .keras file written by `dqrec train`")
     evaluate.add_argument("--myopic", default=None, help="a saved myopic model to include")
     evaluate.add_argument("--shoppers", type=int, default=1000, help="evaluation shoppers")
-    evaluate.add_argument("--seed", type=int, default=2_000_003, help="evaluation seed")
+    evaluate.add_argument("--seed", type=int, default=BENCHMARK_EVAL_SEED, help="evaluation seed")
 
     recommend = sub.add_parser(
         "recommend",
@@ -189,7 +191,9 @@ def _train(args) -> int:
         myopic = train_myopic(config, resume=not args.no_resume)
         save_model(myopic.agent.online, out / "myopic.keras", overwrite=True)
         models["myopic (gamma=0)"] = myopic.agent
-    results = compare_policies(models, config.shop, config.num_eval_shoppers, seed=2_000_003)
+    results = compare_policies(
+        models, config.shop, config.num_eval_shoppers, seed=BENCHMARK_EVAL_SEED
+    )
     print(format_table(results, config.shop))
     _write_json(
         out / "results.json",

@@ -132,6 +132,9 @@ NO_TENSORFLOW = [
     "dqrec.tabular",
     "dqrec.evaluate",
     "dqrec.baselines",
+    "dqrec.policy",
+    "dqrec.rollout",
+    "dqrec.seeds",
 ]
 
 

@@ -31,7 +31,7 @@ def main(argv=None):
     from dqrec.config import TrainConfig
     from dqrec.envs import ShopConfig
     from dqrec.metrics import mean_ci
-    from dqrec.runs import compare_policies, train_myopic
+    from dqrec.compare import compare_policies, train_myopic
     from dqrec.seeds import BENCHMARK_EVAL_SEED
     from dqrec.train import train
 

@@ -284,7 +284,7 @@ def _train(args, prepared) -> int:
     import dataclasses
 
     from dqrec.checkpoint import save_model
-    from dqrec.runs import compare_policies, format_table, train_myopic
+    from dqrec.compare import compare_policies, format_table, train_myopic
     from dqrec.train import train
 
     config, out = prepared["config"], prepared["out"]
@@ -316,7 +316,7 @@ def _train(args, prepared) -> int:
 def _evaluate(args, prepared) -> int:
     from dqrec.baselines import GreedyQPolicy
     from dqrec.checkpoint import load_model
-    from dqrec.runs import compare_policies, format_table
+    from dqrec.compare import compare_policies, format_table
 
     shop = prepared["shop"]  # read from the file and checked against the network's sizes
     models = {"DQN": GreedyQPolicy(load_model(args.model))}

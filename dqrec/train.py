@@ -18,31 +18,28 @@ One iteration steps ``num_envs`` environments at once:
 import dataclasses
 import json
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import gymnasium
 import keras
 import numpy as np
 
-from dqrec import checkpoint as ckpt
 from dqrec.agent import DQNAgent
 from dqrec.config import ConfigError, TrainConfig, to_dict
 from dqrec.envs import VecShopEnv
+from dqrec.envs.gym import GymVecEnv
 from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 from dqrec.exploration import LinearSchedule, epsilon_greedy
 from dqrec.memory import check_fits, train_bytes
 from dqrec.nstep import NStepWindow
 from dqrec.outputs import RunLock, check_output_dir, remove_stale_temp_files
 from dqrec.replay import ReplayBuffer
-
-
-class ResumeWarning(UserWarning):
-    """A checkpoint that does not load was skipped; training resumed from an older one."""
-
-
-class CheckpointConfigError(ckpt.CheckpointError):
-    """The checkpoints belong to a run with another config (no older checkpoint can help)."""
+from dqrec.resume import (  # noqa: F401  (ResumeWarning, CheckpointConfigError: public here too)
+    CheckpointConfigError,
+    ResumeWarning,
+    restore_newest,
+    save_training_state,
+)
 
 
 @dataclass
@@ -64,36 +61,6 @@ class History:
         return {
             f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "agent"
         }
-
-
-class _GymVecEnv:
-    """A Gymnasium vector env with same-step autoreset, returning dense ``final_obs``."""
-
-    def __init__(self, env_id, num_envs, seed):
-        mode = gymnasium.vector.AutoresetMode.SAME_STEP
-        self.env = gymnasium.make_vec(
-            env_id,
-            num_envs=num_envs,
-            vectorization_mode="sync",
-            vector_kwargs={"autoreset_mode": mode},
-        )
-        self.seed = seed
-        self.single_action_space = self.env.single_action_space
-        self.single_observation_space = self.env.single_observation_space
-
-    def reset(self, seed=None):
-        obs, info = self.env.reset(seed=seed)
-        return np.asarray(obs, np.float32), info
-
-    def step(self, actions):
-        obs, rewards, terminated, truncated, info = self.env.step(actions)
-        obs = np.asarray(obs, np.float32)
-        final_obs = obs.copy()
-        if "_final_obs" in info:
-            for i in np.flatnonzero(info["_final_obs"]):
-                final_obs[i] = info["final_obs"][i]
-        info = {"final_obs": final_obs}
-        return obs, np.asarray(rewards, np.float32), terminated, truncated, info
 
 
 def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
@@ -118,12 +85,12 @@ def _make_env(config: TrainConfig, catalogue=None):
     if config.env_id is None:
         return VecShopEnv(config.shop, config.num_envs, config.seed, catalogue=catalogue)
     try:
-        return _GymVecEnv(config.env_id, config.num_envs, config.seed)
+        return GymVecEnv(config.env_id, config.num_envs, config.seed)
     except gymnasium.error.Error as exc:
         raise ConfigError(f"TrainConfig.env_id {config.env_id!r} cannot be made: {exc}") from None
 
 
-def _evaluate(agent, config, catalogue=None):
+def _evaluate_greedy(agent, config, catalogue=None):
     if config.env_id is None:
         shop, n, seed = config.shop, config.num_eval_shoppers, config.eval_seed
         return evaluate_policy(agent, shop, n, seed, catalogue)
@@ -177,7 +144,7 @@ def _train(config, resume, callback, catalogue):
     episode_returns = np.zeros(config.num_envs)
 
     if resume and config.checkpoint_dir:
-        restored = _restore_newest(config, agent, replay, window, rng, env, history)
+        restored = restore_newest(config, agent, replay, window, rng, env, history)
         if restored is not None:
             env_steps, obs, episode_returns = restored
 
@@ -210,18 +177,22 @@ def _train(config, resume, callback, catalogue):
                 history.losses.append(stats["loss"])
                 history.mean_q.append(stats["mean_q"])
         if config.eval_every and env_steps // config.eval_every > before // config.eval_every:
-            _record_eval(history, env_steps, _evaluate(agent, config, catalogue), writer, epsilon)
+            _record_eval(
+                history, env_steps, _evaluate_greedy(agent, config, catalogue), writer, epsilon
+            )
         if config.checkpoint_dir and (
             env_steps // config.checkpoint_every > before // config.checkpoint_every
         ):
             history.wall_time = wall_before + time.perf_counter() - started
-            _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history)
+            save_training_state(
+                config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history
+            )
         progress.update(n)
         if callback is not None:
             callback(env_steps, history)
     progress.close()
     if not history.eval_steps or history.eval_steps[-1] != env_steps:
-        result = _evaluate(agent, config, catalogue)
+        result = _evaluate_greedy(agent, config, catalogue)
         _record_eval(history, env_steps, result, writer, schedule(env_steps))
     history.wall_time = wall_before + time.perf_counter() - started
     return history
@@ -274,110 +245,3 @@ def _progress_bar(config, initial):
         unit="step",
         desc="training",
     )
-
-
-def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history):
-    arrays = {f"agent/{k}": v for k, v in agent.get_state().items()}
-    arrays.update({f"replay/{k}": v for k, v in replay.state_dict().items()})
-    arrays.update({f"nstep/{k}": v for k, v in window.state_dict().items()})
-    arrays.update({f"env/{k}": v for k, v in env.get_state().items()})
-    arrays.update(obs=obs, episode_returns=episode_returns)
-    meta = {
-        "env_steps": env_steps,
-        "config": to_dict(config),
-        "rng": rng.bit_generator.state,
-        "history": history.to_dict(),
-    }
-    ckpt.save_checkpoint(config.checkpoint_dir, env_steps, arrays, meta, config.keep_checkpoints)
-
-
-def _restore_newest(config, agent, replay, window, rng, env, history):
-    """Resume from the newest checkpoint that loads; warn about each newer one skipped.
-
-    Returns ``(env_steps, obs, episode_returns)``, or None when there is no checkpoint.
-    Raises ``CheckpointError`` when none loads, ``CheckpointConfigError`` when they belong
-    to a run with another config.
-    """
-    found = ckpt.list_checkpoints(config.checkpoint_dir)[::-1]  # newest first
-    skipped = []
-    for path in found:
-        try:
-            restored = _restore(path, config, agent, replay, window, rng, env, history)
-        except CheckpointConfigError:
-            raise
-        except ckpt.CheckpointError as exc:
-            skipped.append(exc)
-            continue
-        for exc in skipped:
-            warnings.warn(f"skipped {exc}; resumed from {path}", ResumeWarning, stacklevel=4)
-        return restored
-    if skipped:
-        older = len(skipped) - 1
-        also = f" (nor do the {older} older checkpoint(s) there)" if older else ""
-        raise ckpt.CheckpointError(f"{skipped[0]}{also}; use --no-resume or another folder")
-    return None
-
-
-def _check_meta(path, meta, arrays, config):
-    """Raise ``CheckpointError`` unless the record has every field, of the right type."""
-
-    def bad(what):
-        return ckpt.CheckpointError(f"checkpoint {path} is incomplete or corrupt ({what})")
-
-    steps = meta.get("env_steps")
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-        raise bad(f"env_steps must be a non-negative int, got {steps!r}")
-    if not isinstance(meta.get("config"), dict):
-        raise bad("no config record")
-    try:
-        np.random.PCG64().state = meta.get("rng")  # on a throwaway generator
-    except (TypeError, ValueError, KeyError) as exc:
-        raise bad(f"rng is not a PCG64 state: {type(exc).__name__}") from None
-    saved = meta.get("history")
-    fields = {f.name: f for f in dataclasses.fields(History) if f.name != "agent"}
-    if not isinstance(saved, dict) or set(saved) - set(fields):
-        raise bad("history is not a History record")
-    for name, value in saved.items():
-        kind = {"wall_time": (int, float), "final_eval": dict}.get(name, list)
-        if not isinstance(value, kind):
-            raise bad(f"history.{name} is a {type(value).__name__}")
-    shapes = {"obs": (config.num_envs, config.shop.obs_dim), "episode_returns": (config.num_envs,)}
-    for name, shape in shapes.items():
-        if name not in arrays or arrays[name].shape != shape:
-            got = arrays[name].shape if name in arrays else "missing"
-            raise bad(f"{name} must have shape {shape}, got {got}")
-
-
-def _restore(path, config, agent, replay, window, rng, env, history):
-    arrays, meta = ckpt.load_checkpoint(path)
-    if not isinstance(meta.get("config"), dict):
-        raise ckpt.CheckpointError(f"checkpoint {path} is incomplete or corrupt (no config)")
-    saved = json.loads(json.dumps(meta.get("config")))
-    current = json.loads(json.dumps(to_dict(config)))
-    # Fields that may change between the pieces of one run without changing its numbers.
-    for free in ("progress", "tensorboard_dir", "checkpoint_dir", "keep_checkpoints"):
-        saved.pop(free, None), current.pop(free, None)
-    if saved != current:
-        changed = sorted(k for k in current if saved.get(k) != current[k]) if saved else ["all"]
-        raise CheckpointConfigError(
-            f"checkpoint {path} was written by a run with a different config "
-            f"(differs in: {', '.join(changed)}); use another checkpoint_dir or the same config"
-        )
-    _check_meta(path, meta, arrays, config)
-    try:
-        agent.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("agent/")})
-        replay.load_state_dict({k[7:]: v for k, v in arrays.items() if k.startswith("replay/")})
-        window.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("nstep/")})
-        env.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("env/")})
-        obs, episode_returns = arrays["obs"], arrays["episode_returns"]
-        rng.bit_generator.state = meta["rng"]
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        reason = (
-            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        )
-        raise ckpt.CheckpointError(
-            f"checkpoint {path} is incomplete or mismatched ({reason})"
-        ) from None
-    for name, value in meta["history"].items():
-        setattr(history, name, value)
-    return int(meta["env_steps"]), obs, episode_returns

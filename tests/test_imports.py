@@ -135,6 +135,10 @@ NO_TENSORFLOW = [
     "dqrec.policy",
     "dqrec.rollout",
     "dqrec.seeds",
+    "dqrec.outputs",
+    "dqrec.memory",
+    "dqrec.modelfile",
+    "dqrec.envs.gym",
 ]
 
 

@@ -141,11 +141,6 @@ class TrainConfig:
                 f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
                 f"({self.env_id!r}), got {self.network.encoder!r}"
             )
-        if self.env_id is not None and self.checkpoint_dir is not None:
-            raise ConfigError(
-                "TrainConfig.checkpoint_dir is supported for the shop only "
-                f"(env_id must be None, got {self.env_id!r})"
-            )
 
     def replace(self, **changes):
         """A copy with some fields changed (and validated again)."""

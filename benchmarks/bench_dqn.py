@@ -29,9 +29,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from dqrec.config import TrainConfig
-    from dqrec.env import ShopConfig
+    from dqrec.envs import ShopConfig
     from dqrec.metrics import mean_ci
     from dqrec.runs import compare_policies, train_myopic
+    from dqrec.seeds import BENCHMARK_EVAL_SEED
     from dqrec.train import train
 
     settings = {"on": [True], "off": [False], "both": [True, False]}[args.effects]
@@ -49,7 +50,7 @@ def main(argv=None):
                 {"dqn": dqn.agent, "myopic": myopic.agent},
                 config.shop,
                 args.shoppers,
-                seed=2_000_003,
+                seed=BENCHMARK_EVAL_SEED,
             )
             for name, result in results.items():
                 per_policy.setdefault(name, []).append(result.mean_return)

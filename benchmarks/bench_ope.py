@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 
-from dqrec.env import ShopConfig
+from dqrec.envs import ShopConfig
 from dqrec.ope_sim import collect_logs, default_policies, estimate_all, true_value
 
 

@@ -60,8 +60,10 @@ def random_stepper(env, num_items, num_envs):
 def env_profile(sizes, sync_sizes, seconds):
     import gymnasium
 
-    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
-    from dqrec.env import ShopConfig, VecShopEnv
+    from dqrec.envs import register_shop
+
+    register_shop()  # "dqrec/Shop-v0" for gymnasium.make
+    from dqrec.envs import ShopConfig, VecShopEnv
 
     shop = ShopConfig()
     for num_envs in sizes:
@@ -92,7 +94,7 @@ def env_profile(sizes, sync_sizes, seconds):
 
 
 def filled_replay(shop, num_transitions, rng):
-    from dqrec.env import VecShopEnv
+    from dqrec.envs import VecShopEnv
     from dqrec.replay import ReplayBuffer
 
     num_envs = 256
@@ -118,7 +120,7 @@ def filled_replay(shop, num_transitions, rng):
 def gradient_profile(batch_sizes, seconds):
     from dqrec.agent import DQNAgent
     from dqrec.config import AgentConfig, NetworkConfig, TrainConfig
-    from dqrec.env import ShopConfig
+    from dqrec.envs import ShopConfig
 
     shop, k = ShopConfig(), TrainConfig().gradient_steps
     rng = np.random.default_rng(0)

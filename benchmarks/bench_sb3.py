@@ -50,7 +50,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-EVAL_SEED = 1_000_003  # the evaluation episodes / shoppers, disjoint from every training seed
+from dqrec.seeds import EVAL_SEED  # noqa: E402  (evaluation episodes / shoppers, disjoint from training)
+
 CARTPOLE_STEPS = 50_000
 CARTPOLE_THRESHOLD = 475.0  # CartPole-v1's "solved" return
 CARTPOLE_EPISODES = 100
@@ -186,7 +187,7 @@ class SB3Policy:
 
 
 def make_evaluator(task):
-    from dqrec.env import ShopConfig
+    from dqrec.envs import ShopConfig
     from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 
     if task == "cartpole":
@@ -382,7 +383,9 @@ def main(argv=None):
     eval_every = args.eval_every or (5000 if args.task == "cartpole" else 20_000)
 
     pin_threads()
-    import dqrec.env  # noqa: F401  (registers dqrec/Shop-v0 with Gymnasium)
+    from dqrec.envs import register_shop
+
+    register_shop()  # "dqrec/Shop-v0" for gymnasium.make
 
     print(json.dumps(machine_info()), flush=True)
     runs = []

@@ -65,7 +65,7 @@ def bench_size(num_items, repeats, workdir):
 
     from dqrec.agent import DQNAgent
     from dqrec.config import AgentConfig, NetworkConfig
-    from dqrec.env import Catalogue, ShopConfig
+    from dqrec.envs import Catalogue, ShopConfig
     from dqrec.serving import export_saved_model, load_saved_model
     from dqrec.two_tower import build_two_tower, make_sampled_train_step, sample_candidates
 

@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def env_throughput(num_envs, seconds=2.0):
     import numpy as np
 
-    from dqrec.env import ShopConfig, VecShopEnv
+    from dqrec.envs import ShopConfig, VecShopEnv
 
     config = ShopConfig()
     env = VecShopEnv(config, num_envs=num_envs, seed=0)
@@ -41,7 +41,7 @@ def grad_throughput(batch_size, num_steps, seconds=3.0):
 
     from dqrec.agent import DQNAgent
     from dqrec.config import AgentConfig, NetworkConfig
-    from dqrec.env import ShopConfig, VecShopEnv
+    from dqrec.envs import ShopConfig, VecShopEnv
     from dqrec.replay import ReplayBuffer
 
     shop = ShopConfig()

@@ -4,11 +4,12 @@
 loaded on first use (``dqrec.ShopEnv`` imports the simulator then), and each submodule
 (``dqrec.agent``, ``dqrec.train``, ...) loads what it needs when it is imported itself.
 
-The shop simulator is registered with Gymnasium as ``"dqrec/Shop-v0"`` by ``import dqrec.env``
-(any ``from dqrec.env import ...`` does it). ``import dqrec`` does it too when Gymnasium is
-already imported, so ``import gymnasium; import dqrec; gymnasium.make("dqrec/Shop-v0")``
-works; after ``import dqrec`` alone, use ``gymnasium.make("dqrec.env:dqrec/Shop-v0")`` or
-``import dqrec.env`` first.
+The shop simulator is registered with Gymnasium as ``"dqrec/Shop-v0"`` as soon as its classes
+are imported (``from dqrec.envs import ShopEnv``, or ``VecShopEnv``). ``import dqrec`` and
+``import dqrec.envs`` do it too when Gymnasium is already imported, so
+``import gymnasium; import dqrec; gymnasium.make("dqrec/Shop-v0")`` works; otherwise name the
+module in the id: ``gymnasium.make("dqrec.envs:dqrec/Shop-v0")``, or call
+``dqrec.envs.register_shop()``.
 """
 
 import importlib
@@ -19,8 +20,8 @@ __version__ = "0.1.0"
 _LAZY = {  # public name -> module that defines (or re-exports) it
     "ConfigError": "dqrec.config",
     "ShopConfig": "dqrec.config",
-    "ShopEnv": "dqrec.env",
-    "VecShopEnv": "dqrec.env",
+    "ShopEnv": "dqrec.envs",
+    "VecShopEnv": "dqrec.envs",
 }
 __all__ = sorted(_LAZY)
 
@@ -38,6 +39,6 @@ def __dir__():
 
 
 if "gymnasium" in sys.modules:  # Gymnasium is loaded: registering the shop costs nothing more
-    from dqrec import env as _env  # registers "dqrec/Shop-v0"
+    from dqrec.envs import register_shop
 
-    del _env
+    register_shop()

@@ -29,9 +29,10 @@ restores it without running any pickled Python code.
 import keras
 import tensorflow as tf
 
+from dqrec.envs.codec import NUM_FEEDBACK_CODES
+
 ENCODERS = ("mlp", "pooled", "gru")
 HEADS = ("dense", "item")
-NUM_FEEDBACK_CODES = 4  # padding, skip, click, purchase (see dqrec.env)
 
 
 class PooledHistoryEncoder(keras.layers.Layer):

@@ -3,7 +3,7 @@
 Pipeline (each step a function the book shows on its own)::
 
     train, test = dqrec.data.time_split(clean, cutoff)
-    catalogue = dqrec.data.Catalogue.from_events(train, top_n)          # fitted on train only
+    catalogue = dqrec.data.ItemVocabulary.from_events(train, top_n)          # fitted on train only
     logged = dqrec.data.to_transitions(dqrec.data.build_episodes(train), catalogue, H)
     agent, losses = fit_offline_q(logged, catalogue.num_items, H, agent_cfg, network_cfg, steps)
     cases = next_basket_cases(dqrec.data.build_episodes(pd.concat([train, test])), catalogue,
@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from dqrec.data import Catalogue, Transitions, to_transitions
+from dqrec.data import ItemVocabulary, Transitions, to_transitions
 from dqrec.metrics import catalogue_coverage, mean_ranking_metrics, top_k
 from dqrec.replay import ReplayBuffer
 
@@ -124,7 +124,9 @@ class RankingCases(NamedTuple):
     user: np.ndarray  # (n,) customer id
 
 
-def next_basket_cases(episodes, catalogue: Catalogue, history_len: int, cutoff) -> RankingCases:
+def next_basket_cases(
+    episodes, catalogue: ItemVocabulary, history_len: int, cutoff
+) -> RankingCases:
     """The evaluation cases of the module docstring, from episodes of train + test events.
 
     ``episodes`` must come from ``dqrec.data.build_episodes`` on train AND test rows, so that a

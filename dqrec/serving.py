@@ -8,7 +8,7 @@ no dqrec code at all. ``export_saved_model`` writes one with two signatures:
   last, padding id ``num_items``) and ``history_feedback`` int32 ``(batch, H)`` (0 padding,
   1 skip, 2 click, 3 purchase) -> ``top_items`` int32 ``(batch, k)`` and ``q_values``
   float32 ``(batch, k)``, best first. The session features are computed from the history
-  in the graph, as ``dqrec.env.observation_from_history`` does (exact for sessions of at
+  in the graph, as ``dqrec.envs.observation_from_history`` does (exact for sessions of at
   most ``H`` steps; longer sessions should use the next signature);
 * ``with_features``: the same plus ``session_features`` float32 ``(batch, 4)``.
 
@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from dqrec.checkpoint import ModelFileError
-from dqrec.env import CLICK, NUM_SESSION_FEATURES, PURCHASE, SKIP
+from dqrec.envs import CLICK, NUM_SESSION_FEATURES, PURCHASE, SKIP
 from dqrec.two_tower import TwoTowerQNetwork, chunked_top_k
 
 INFO_FILE = "dqrec_export.json"  # beside saved_model.pb: sizes and the shop config

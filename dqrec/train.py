@@ -27,7 +27,7 @@ import numpy as np
 from dqrec import checkpoint as ckpt
 from dqrec.agent import DQNAgent
 from dqrec.config import ConfigError, TrainConfig, to_dict
-from dqrec.env import VecShopEnv
+from dqrec.envs import VecShopEnv
 from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 from dqrec.exploration import LinearSchedule, epsilon_greedy
 from dqrec.nstep import NStepWindow

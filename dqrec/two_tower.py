@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dqrec.envs.codec import NUM_SESSION_FEATURES
 from dqrec.losses import huber
 from dqrec.networks import PooledHistoryEncoder
 from dqrec.targets import td_targets
@@ -53,7 +54,7 @@ class TwoTowerQNetwork(keras.Model):
         history_len,
         num_items,
         num_categories,
-        num_session_features=4,
+        num_session_features=NUM_SESSION_FEATURES,
         embedding_dim=32,
         tower_dim=32,
         hidden_units=(128,),

@@ -5,7 +5,7 @@ import pandas as pd
 
 from dqrec.baselines import RandomPolicy
 from dqrec.calibrate import calibrate, evaluate_in_env, gini, kmeans, validation_table
-from dqrec.env import Catalogue, ShopConfig, ShopEnv, VecShopEnv
+from dqrec.envs import Catalogue, ShopConfig, ShopEnv, VecShopEnv
 
 
 def synthetic_log(num_customers=60, num_codes=25, seed=0):

@@ -1,13 +1,11 @@
 """Loading, cleaning, episodes and transitions of UCI Online Retail (tiny files + real data)."""
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from dqrec import data
-from dqrec.env import NUM_SESSION_FEATURES, PURCHASE
+from dqrec.envs import NUM_SESSION_FEATURES, PURCHASE
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
 # Line numbers in the file (header = line 1) and what cleaning does with each row:
@@ -61,7 +59,7 @@ def test_episodes_and_transitions_by_hand(tiny):
     assert episodes["user"].tolist() == [12583, 17850, 17850, 17850]
     assert episodes["basket_index"].tolist() == [0, 0, 0, 1]
     assert episodes["last"].tolist() == [True, False, False, True]
-    catalogue = data.Catalogue.from_events(episodes, top_n=1)
+    catalogue = data.ItemVocabulary.from_events(episodes, top_n=1)
     # 85123A bought twice -> id 0; everything else -> "other" id 1; num_items 2, padding id 2
     assert list(catalogue.items) == ["85123A"] and catalogue.num_items == 2
     t = data.to_transitions(episodes, catalogue, history_len=2)
@@ -85,7 +83,7 @@ def test_time_split_keeps_the_future_out(tiny):
     train, test = data.time_split(clean, "2010-12-03")
     assert (train["InvoiceDate"] < pd.Timestamp("2010-12-03")).all() and len(train) == 2
     assert (test["InvoiceDate"] >= pd.Timestamp("2010-12-03")).all() and len(test) == 2
-    catalogue = data.Catalogue.from_events(train, top_n=2)  # fit on train only
+    catalogue = data.ItemVocabulary.from_events(train, top_n=2)  # fit on train only
     t = data.to_transitions(data.build_episodes(clean), catalogue, 2, start_time="2010-12-03")
     # test steps only; 17850's test step sees its two train-time purchases as context
     assert len(t.action) == 2
@@ -97,7 +95,9 @@ def test_time_split_keeps_the_future_out(tiny):
 
 def test_baseline_scores(tiny):
     clean, _ = data.clean_online_retail(tiny)
-    catalogue = data.Catalogue.from_events(clean, top_n=2)  # 85123A (2), then 22962 / 71053 (1)
+    catalogue = data.ItemVocabulary.from_events(
+        clean, top_n=2
+    )  # 85123A (2), then 22962 / 71053 (1)
     np.testing.assert_array_equal(data.popularity_scores(clean, catalogue), [2, 1, 1])
     co = data.copurchase_scores(clean, catalogue)
     # only basket 536365 holds two items: 85123A (id 0) and 71053 (id 1 or other)
@@ -159,15 +159,13 @@ REAL = data.default_data_path()
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL.is_file(), reason=f"shared data file absent: {REAL}")
 def test_real_data_loads_cleans_and_counts_add_up():
-    start = time.perf_counter()
     raw = data.load_online_retail()
     clean, report = data.clean_online_retail(raw)
-    assert time.perf_counter() - start < 20.0  # about 2.5 s measured; slack for a busy CI box
     assert report.raw_rows == len(raw) == 541_909
     assert sum(report.removed.values()) + report.kept_rows == report.raw_rows
     assert report.kept_rows == 391_150  # measured once; the rules are deterministic
     episodes = data.build_episodes(clean)
     assert episodes["user"].nunique() == 4334 and episodes["last"].sum() == 4334
-    catalogue = data.Catalogue.from_events(episodes, top_n=500)
+    catalogue = data.ItemVocabulary.from_events(episodes, top_n=500)
     t = data.to_transitions(episodes.head(20_000), catalogue, history_len=5)
     assert t.obs.shape == (20_000, 10 + NUM_SESSION_FEATURES) and np.isfinite(t.reward).all()

@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 import dqrec
 from dqrec import rng
 from dqrec.config import ConfigError
-from dqrec.env import (
+from dqrec.envs import (
     CLICK,
     NUM_SESSION_FEATURES,
     PAD_FEEDBACK,
@@ -288,7 +288,7 @@ def test_reset_without_seed_moves_every_shopper_to_its_next_episode():
 
 
 def test_observation_from_history_matches_the_env():
-    from dqrec.env import observation_from_history
+    from dqrec.envs import observation_from_history
 
     config = ShopConfig(history_len=4)
     env = ShopEnv(config)
@@ -302,7 +302,7 @@ def test_observation_from_history_matches_the_env():
 
 
 def test_observation_from_history_rejects_bad_input():
-    from dqrec.env import observation_from_history
+    from dqrec.envs import observation_from_history
 
     config = ShopConfig()
     with pytest.raises(ValueError, match="item id 50"):

@@ -5,8 +5,8 @@ import pytest
 
 from dqrec import data
 from dqrec.config import ConfigError
-from dqrec.env import CLICK, PURCHASE
-from dqrec.eventlog import EventLogSpec, load_event_log
+from dqrec.data.eventlog import EventLogSpec, load_event_log
+from dqrec.envs import CLICK, PURCHASE
 
 # A RetailRocket-like log: epoch milliseconds, its own event names, a price column.
 LOG = """visitor;itemid;ts;event;price
@@ -44,7 +44,7 @@ def test_load_maps_columns_and_events(tmp_path):
 def test_transitions_reuse_data_functions(tmp_path):
     events = load_event_log(write(tmp_path, LOG), SPEC)
     episodes = data.build_episodes(events)
-    catalogue = data.Catalogue.from_events(episodes, top_n=1)  # A (the only purchase) -> id 0
+    catalogue = data.ItemVocabulary.from_events(episodes, top_n=1)  # A (the only purchase) -> id 0
     t = data.to_transitions(episodes, catalogue, 2, event_rewards=SPEC.event_weights)
     # rewards: view 0, cart 0.3, purchase 1 + log1p(10); then user 8's view 0
     np.testing.assert_allclose(t.reward, [0.0, 0.3, 1 + np.log1p(10.0), 0.0], rtol=1e-6)

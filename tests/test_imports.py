@@ -17,7 +17,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "dqrec"
 
 
 def module_names(package_dir=PACKAGE_DIR):
-    """``{"dqrec.env": path, ...}`` for every module of the package (``__init__`` as the package)."""
+    """``{"dqrec.envs": path, ...}`` for every module of the package (``__init__`` as the package)."""
     names = {}
     for path in sorted(package_dir.rglob("*.py")):
         parts = path.relative_to(package_dir.parent).with_suffix("").parts
@@ -92,7 +92,8 @@ def find_cycle(graph):
 
 def test_the_import_graph_has_no_cycle():
     graph = import_graph()
-    assert {"dqrec", "dqrec.config", "dqrec.env", "dqrec.agent"} <= set(graph)  # it read them
+    expected = {"dqrec", "dqrec.config", "dqrec.envs", "dqrec.envs.codec", "dqrec.data.files"}
+    assert expected <= set(graph)  # it read them, subpackages included
     assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph))}"
 
 
@@ -115,11 +116,13 @@ def _loaded_after(code: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-# the simulator, replay, exploration, n-step returns, metrics, OPE, configs and the tabular
+# the simulator, real data, replay, exploration, n-step returns, metrics, OPE, configs and the tabular
 # (NumPy) TD target: none of them needs TensorFlow
 NO_TENSORFLOW = [
     "dqrec.config",
-    "dqrec.env",
+    "dqrec.envs.vector",
+    "dqrec.envs.scalar",
+    "dqrec.data",
     "dqrec.replay",
     "dqrec.exploration",
     "dqrec.nstep",
@@ -129,6 +132,9 @@ NO_TENSORFLOW = [
     "dqrec.tabular",
     "dqrec.evaluate",
     "dqrec.baselines",
+    "dqrec.policy",
+    "dqrec.rollout",
+    "dqrec.seeds",
 ]
 
 
@@ -145,7 +151,8 @@ def test_import_dqrec_metrics_and_help_load_neither_tensorflow_nor_gymnasium():
         "    runpy.run_module('dqrec', run_name='__main__')\n"
         "assert 'recommend' in out.getvalue()\n"
     )
-    for code in ("import dqrec", "import dqrec.metrics", "import dqrec.config", help_run):
+    light = ("import dqrec", "import dqrec.metrics", "import dqrec.config", "import dqrec.envs")
+    for code in (*light, help_run):
         loaded = _loaded_after(code)
         assert not any(loaded.values()), (code, loaded)
 
@@ -153,11 +160,11 @@ def test_import_dqrec_metrics_and_help_load_neither_tensorflow_nor_gymnasium():
 def test_lazy_names_of_the_package():
     import dqrec
     import dqrec.config
-    import dqrec.env
+    import dqrec.envs
 
     assert dqrec.ConfigError is dqrec.config.ConfigError
-    assert dqrec.ShopConfig is dqrec.config.ShopConfig is dqrec.env.ShopConfig
-    assert dqrec.ShopEnv is dqrec.env.ShopEnv and dqrec.VecShopEnv is dqrec.env.VecShopEnv
+    assert dqrec.ShopConfig is dqrec.config.ShopConfig is dqrec.envs.ShopConfig
+    assert dqrec.ShopEnv is dqrec.envs.ShopEnv and dqrec.VecShopEnv is dqrec.envs.VecShopEnv
     assert {"ConfigError", "ShopConfig", "ShopEnv", "VecShopEnv"} <= set(dir(dqrec))
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         dqrec.Nope  # noqa: B018
@@ -169,13 +176,16 @@ def test_lazy_names_of_the_package():
         # Gymnasium imported first: import dqrec registers the shop
         "import gymnasium\nimport dqrec\nenv = gymnasium.make('dqrec/Shop-v0')",
         # any import of the simulator registers it
-        "import dqrec\nimport gymnasium\nfrom dqrec.env import ShopEnv\n"
+        "import dqrec\nimport gymnasium\nfrom dqrec.envs import ShopEnv\n"
+        "env = gymnasium.make('dqrec/Shop-v0')",
+        # the light package, then Gymnasium: register_shop() names it
+        "import dqrec.envs\nimport gymnasium\ndqrec.envs.register_shop()\n"
         "env = gymnasium.make('dqrec/Shop-v0')",
         # after a bare import dqrec, Gymnasium's module:id form imports the simulator itself
         "import dqrec\nimport gymnasium\nassert 'dqrec/Shop-v0' not in gymnasium.registry\n"
-        "env = gymnasium.make('dqrec.env:dqrec/Shop-v0')",
+        "env = gymnasium.make('dqrec.envs:dqrec/Shop-v0')",
     ],
-    ids=["gymnasium-first", "import-dqrec-env", "module-colon-id"],
+    ids=["gymnasium-first", "import-env-class", "register-shop", "module-colon-id"],
 )
 def test_gymnasium_make_finds_the_shop(code):
     loaded = _loaded_after(f"{code}\nassert env.reset(seed=0)[0].shape == (24,)")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dqrec.config import AgentConfig, NetworkConfig
-from dqrec.data import Catalogue, build_episodes, to_transitions
+from dqrec.data import ItemVocabulary, build_episodes, to_transitions
 from dqrec.offline import (
     copurchase_ranking_scores,
     fit_offline_q,
@@ -61,7 +61,7 @@ def test_next_basket_cases_use_past_context_only():
             (2, "z", "2011-03-02", "i3", 1.0),  # only a tail item: no case
         ]
     )
-    catalogue = Catalogue.from_events(events[events["timestamp"] < "2011-02-01"], top_n=2)
+    catalogue = ItemVocabulary.from_events(events[events["timestamp"] < "2011-02-01"], top_n=2)
     cases = next_basket_cases(build_episodes(events), catalogue, 3, "2011-02-01")
     assert len(cases.relevant) == 1
     np.testing.assert_array_equal(cases.relevant[0], [0])  # "a"; "c" is in the tail
@@ -78,7 +78,7 @@ def test_offline_training_reduces_td_loss():
                 (user, item, f"2011-01-{1 + step:02d}", f"{user}-{step}", 2.0 + rng.random())
             )
     events = _events(rows)
-    catalogue = Catalogue.from_events(events, top_n=3)
+    catalogue = ItemVocabulary.from_events(events, top_n=3)
     logged = to_transitions(build_episodes(events), catalogue, history_len=4)
     agent_config = AgentConfig(gamma=0.5, n_steps=1, batch_size=32, lr=3e-3, target_period=20)
     network_config = NetworkConfig(embedding_dim=8, hidden_units=(16,))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dqrec import ope
-from dqrec.env import ShopConfig
+from dqrec.envs import ShopConfig
 from dqrec.ope_sim import (
     SoftmaxPolicy,
     collect_logs,

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from dqrec.checkpoint import ModelFileError, save_model
 from dqrec.config import NetworkConfig, TrainConfig, to_dict
-from dqrec.env import ShopConfig, VecShopEnv, observation_from_history, split_observation
+from dqrec.envs import ShopConfig, VecShopEnv, observation_from_history, split_observation
 from dqrec.networks import build_q_network
 from dqrec.serving import (
     export_saved_model,

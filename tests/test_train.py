@@ -5,7 +5,7 @@ import pytest
 
 from dqrec import checkpoint as ckpt
 from dqrec.config import AgentConfig, NetworkConfig, TrainConfig
-from dqrec.env import ShopConfig
+from dqrec.envs import ShopConfig
 
 
 def small_config(**changes):
@@ -95,7 +95,7 @@ def test_history_and_tensorboard(tmp_path):
 def test_training_and_evaluation_accept_a_custom_catalogue():
     import dataclasses
 
-    from dqrec.env import Catalogue
+    from dqrec.envs import Catalogue
     from dqrec.runs import compare_policies
     from dqrec.train import train
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dqrec.env import ShopConfig, VecShopEnv
+from dqrec.envs import ShopConfig, VecShopEnv
 from dqrec.targets import td_targets
 from dqrec.two_tower import (
     build_two_tower,

@@ -19,10 +19,9 @@ from dqrec.config.checks import (
     check_type,
 )
 from dqrec.config.learning import AgentConfig, NetworkConfig, TrainConfig, from_dict, to_dict
-from dqrec.config.shop import NUM_SESSION_FEATURES, ShopConfig
+from dqrec.config.shop import ShopConfig
 
 __all__ = [
-    "NUM_SESSION_FEATURES",
     "AgentConfig",
     "ConfigError",
     "NetworkConfig",

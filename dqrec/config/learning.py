@@ -20,6 +20,7 @@ from dqrec.config.checks import (
     fail,
 )
 from dqrec.config.shop import ShopConfig
+from dqrec.seeds import EVAL_SEED
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class TrainConfig:
     epsilon_decay_steps: int = 50_000  # environment steps of linear decay
     eval_every: int = 25_000  # environment steps between evaluations (0: only at the end)
     num_eval_shoppers: int = 500  # fixed evaluation shoppers (episodes for Gymnasium envs)
-    eval_seed: int = 1_000_003  # seed of the evaluation shoppers, disjoint from training
+    eval_seed: int = EVAL_SEED  # seed of the evaluation shoppers, disjoint from training
     checkpoint_dir: str | None = None  # where checkpoints go; None: no checkpoints
     checkpoint_every: int = 25_000  # environment steps between checkpoints
     keep_checkpoints: int = 2  # newest checkpoints kept on disk

@@ -10,9 +10,9 @@ import math
 from dataclasses import dataclass, fields
 
 from dqrec.config.checks import check_bool, check_float, check_int
+from dqrec.envs.codec import NUM_SESSION_FEATURES  # the observation layout lives there
 
 INF = math.inf
-NUM_SESSION_FEATURES = 4  # step fraction, click rate, purchase rate, skips in a row
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Example, for a log with columns ``visitorid,itemid,timestamp,event,price`` (epoc
                         event_names={"addtocart": "cart", "transaction": "purchase"})
     events = load_event_log("events.csv", spec)      # user, item, timestamp, event, value, basket
     episodes = dqrec.data.build_episodes(events)      # the same functions as for Online Retail
-    catalogue = dqrec.data.Catalogue.from_events(episodes, top_n=500)
+    catalogue = dqrec.data.ItemVocabulary.from_events(episodes, top_n=500)
     t = dqrec.data.to_transitions(episodes, catalogue, 10, event_rewards=spec.event_weights)
 
 Canonical events are ``view``, ``click``, ``cart``, ``purchase`` (and ``impression``). Their
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from dqrec.config import ConfigError
-from dqrec.data import FEEDBACK_CODES, DataError, parse_number, parse_time, read_text_table
+from dqrec.data.episodes import FEEDBACK_CODES
+from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
 
 
 def _default_weights() -> dict[str, float]:

@@ -28,10 +28,10 @@ def main(argv=None):
     parser.add_argument("--total-steps", type=int, default=None)
     args = parser.parse_args(argv)
 
+    from dqrec.compare import compare_policies, train_myopic
     from dqrec.config import TrainConfig
     from dqrec.envs import ShopConfig
     from dqrec.metrics import mean_ci
-    from dqrec.compare import compare_policies, train_myopic
     from dqrec.seeds import BENCHMARK_EVAL_SEED
     from dqrec.train import train
 

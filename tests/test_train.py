@@ -147,8 +147,8 @@ def test_history_and_tensorboard(tmp_path):
 def test_training_and_evaluation_accept_a_custom_catalogue():
     import dataclasses
 
-    from dqrec.envs import Catalogue
     from dqrec.compare import compare_policies
+    from dqrec.envs import Catalogue
     from dqrec.train import train
 
     config = small_config(total_steps=400, eval_every=0)

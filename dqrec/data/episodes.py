@@ -39,12 +39,23 @@ def build_episodes(events: pd.DataFrame) -> pd.DataFrame:
 
     Accepts the cleaned retail table or canonical events (:func:`retail_events`,
     ``dqrec.data.eventlog.load_event_log``). A basket's lines keep their order in the file, so an
-    invoice is unrolled into consecutive steps. Adds ``step`` (0-based within the user),
+    invoice is unrolled into consecutive steps; events (and baskets) with equal timestamps keep
+    their order in the input. Logs without a clock (``timestamp`` all NaT) are taken in input
+    order within each user. Adds ``step`` (0-based within the user),
     ``basket_index`` (0-based), ``line_in_basket`` and ``last`` (the user's final step).
     """
     events = _as_events(events)
-    events = events.assign(_line=np.arange(len(events)))
-    events = events.sort_values(["user", "timestamp", "basket", "_line"]).drop(columns="_line")
+    line = np.arange(len(events))
+    # Equal timestamps keep the file order: a basket sorts by its first line (not by its id as
+    # text, which put row 10 before row 2), then lines by their position in the input.
+    first_line = (
+        pd.Series(line)
+        .groupby([events["user"].to_numpy(), events["basket"].to_numpy()], sort=False, dropna=False)
+        .transform("min")
+    )
+    events = events.assign(_line=line, _basket_line=first_line.to_numpy())
+    events = events.sort_values(["user", "timestamp", "_basket_line", "_line"], kind="stable")
+    events = events.drop(columns=["_line", "_basket_line"])
     events = events.reset_index(drop=True)
     by_user = events.groupby("user", sort=False)
     user_changed = events["user"] != events["user"].shift()
@@ -200,5 +211,11 @@ def time_split(df: pd.DataFrame, cutoff) -> tuple[pd.DataFrame, pd.DataFrame]:
     test step, so nothing from the future leaks into a context.
     """
     column = "InvoiceDate" if "InvoiceDate" in df.columns else "timestamp"
+    if df[column].isna().any():
+        raise DataError(
+            f"time_split: {int(df[column].isna().sum())} of {len(df)} rows have no time "
+            f"(column {column!r} is NaT: a log loaded without a clock); split by position "
+            "within each user instead"
+        )
     before = (df[column] < pd.Timestamp(cutoff)).to_numpy()
     return df[before].reset_index(drop=True), df[~before].reset_index(drop=True)

@@ -204,3 +204,23 @@ def test_dataframe_source_with_datetimes_and_missing_users():
         load_event_log(frame, dataclasses.replace(spec, value="x"))
     with pytest.raises(data.DataError, match="DataFrame: column 't' line 3: cannot parse"):
         load_event_log(frame.assign(t=["2020-01-01", "2020-02-31", "x", "y"]), spec)
+
+
+# ---------------------------------------------------------------- co-occurrence without baskets
+
+
+def test_copurchase_counts_sessions_when_the_log_has_no_baskets(tmp_path):
+    text = "s,i,t\n1,a,2020-01-01\n1,b,2020-01-02\n1,c,2020-01-03\n2,a,2020-01-01\n"
+    text += "2,b,2020-01-01\n3,c,2020-01-05\n"
+    spec = EventLogSpec(user="s", item="i", timestamp="t")  # no basket column
+    events = load_event_log(write(tmp_path, text), spec)
+    catalogue = data.ItemVocabulary.from_events(events, top_n=3)  # a, b, c (2 each) -> 0, 1, 2
+    co = data.copurchase_scores(events, catalogue)
+    expected = np.zeros((4, 4))
+    expected[0, 1] = expected[1, 0] = 2  # sessions 1 and 2 hold a and b
+    expected[0, 2] = expected[2, 0] = expected[1, 2] = expected[2, 1] = 1  # session 1 only
+    np.testing.assert_array_equal(co, expected)
+    # with baskets, co-occurrence stays within a basket: session 1 = {a, b} then {c}
+    with_baskets = events.assign(basket=["x", "x", "y", "z", "z", "w"])
+    expected[0, 2] = expected[2, 0] = expected[1, 2] = expected[2, 1] = 0
+    np.testing.assert_array_equal(data.copurchase_scores(with_baskets, catalogue), expected)

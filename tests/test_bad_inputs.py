@@ -798,6 +798,27 @@ LOG_CASES = {  # name: (file text, spec changes, exit code, expected)
     "delimiter newline": (LOG_HEADER + LOG_ROW, {"delimiter": "\n"}, 2, "got '\\n'"),
     "unit days": (LOG_HEADER + LOG_ROW, {"timestamp_unit": "days"}, 2, "got 'days'"),
     "weight nan": (LOG_HEADER + LOG_ROW, {"event_weights": {"view": math.nan}}, 2, "finite"),
+    "user NA only": (LOG_HEADER + LOG_ROW.replace("7;A", "NA;A"), {}, 1, "every line: empty"),
+    "user empty, error mode": (
+        LOG_HEADER + LOG_ROW + LOG_ROW.replace("7;A", ";A"),
+        {"missing_user": "error"},
+        1,
+        "column 'visitor' line 3: empty value",
+    ),
+    "timestamp None": (LOG_HEADER + LOG_ROW, {"timestamp": None}, 2, "no other clock"),
+    "order not integer": (
+        LOG_HEADER + LOG_ROW,
+        {"timestamp": None, "order": "price", "timestamp_unit": None},
+        1,
+        "column 'price' line 2: cannot parse '' as an integer",
+    ),
+    "offset text": (
+        "visitor;itemid;d;off;event;price\n7;A;2015-06-02;soon;view;\n",
+        {"timestamp": ["d", "off"], "timestamp_unit": None},
+        1,
+        "column 'off' line 2: cannot parse 'soon' as a number",
+    ),
+    "missing user unknown": (LOG_HEADER + LOG_ROW, {"missing_user": "keep"}, 2, "got 'keep'"),
 }
 
 

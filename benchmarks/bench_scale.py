@@ -100,7 +100,7 @@ def bench_size(num_items, repeats, workdir):
     rewards, terminated = tf.constant(rng.random(BATCH_SIZE), tf.float32), tf.zeros(BATCH_SIZE)
     candidates = sample_candidates(tf.constant([0, 1]), actions, num_items, NUM_SAMPLES)
     row["train_step_ms_sampled"] = median_ms(
-        lambda: step(obs, actions, rewards, next_obs, terminated, candidates).numpy(), repeats
+        lambda: step(obs, actions, rewards, next_obs, terminated, candidates), repeats
     )
 
     from dqrec.replay import Batch

@@ -27,10 +27,8 @@ book's benchmark page.
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import sys
 import tempfile
@@ -38,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine_info as common_machine_info
 
 SIZES = (100, 1_000, 10_000, 100_000)
 BATCH_SIZE = 256
@@ -100,7 +99,7 @@ def bench_size(num_items, repeats, workdir):
     rewards, terminated = tf.constant(rng.random(BATCH_SIZE), tf.float32), tf.zeros(BATCH_SIZE)
     candidates = sample_candidates(tf.constant([0, 1]), actions, num_items, NUM_SAMPLES)
     row["train_step_ms_sampled"] = median_ms(
-        lambda: step(obs, actions, rewards, next_obs, terminated, candidates).numpy(), repeats
+        lambda: step(obs, actions, rewards, next_obs, terminated, candidates), repeats
     )
 
     from dqrec.replay import Batch
@@ -128,23 +127,7 @@ def machine_info():
     import keras
     import tensorflow as tf
 
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {
-        "bench": "machine",
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
+    return common_machine_info(tensorflow=tf.__version__, keras=keras.__version__)
 
 
 def sizes_arg(text):

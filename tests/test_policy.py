@@ -97,3 +97,23 @@ def test_every_learner_step_returns_the_same_stats(make):
     assert set(stats) == {"loss", "mean_q"}, stats
     assert all(type(value) is float and np.isfinite(value) for value in stats.values()), stats
     assert stats["loss"] > 0  # random rewards: the untrained network cannot fit them exactly
+
+
+def test_the_two_tower_sampled_step_returns_the_same_stats():
+    import keras
+    import tensorflow as tf
+
+    from dqrec import two_tower
+    from dqrec.envs import Catalogue
+
+    catalogue = Catalogue.from_config(SHOP)
+    online = two_tower.build_two_tower(SHOP, catalogue)
+    target = two_tower.build_two_tower(SHOP, catalogue)
+    step = two_tower.make_sampled_train_step(online, target, keras.optimizers.Adam(1e-3), 0.9)
+    batch = _batch(8, np.random.default_rng(0))
+    candidates = two_tower.sample_candidates(tf.constant([0, 0]), batch.actions, SHOP.num_items, 4)
+    stats = step(
+        batch.obs, batch.actions, batch.rewards, batch.next_obs, batch.terminated, candidates
+    )
+    assert set(stats) == {"loss", "mean_q"}, stats
+    assert all(type(value) is float and np.isfinite(value) for value in stats.values()), stats

@@ -82,6 +82,7 @@ def test_repeat_counts_by_hand():
     np.testing.assert_allclose(counts[0], np.log1p([1, 0, 2, 0, 0]), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(logged):
     transitions, catalogue = logged
     config = SequentialConfig(embedding_dim=8, hidden_units=(8,), batch_size=32, num_steps=16)
@@ -174,6 +175,7 @@ def test_a_diverging_run_raises(logged):
         fit_sqn(transitions, catalogue.num_items, H, UNSTABLE, seed=0)
 
 
+@pytest.mark.slow
 def test_a_diverging_run_is_flagged(logged):
     transitions, catalogue = logged
     config = SQNConfig(**{**UNSTABLE.__dict__, "on_divergence": "flag"})
@@ -187,9 +189,8 @@ def test_a_diverging_run_is_flagged(logged):
 
 def test_ranking_scores_combine_logits_and_q(logged):
     transitions, catalogue = logged
-    config = SQNConfig(network=SequentialConfig(**{**SMALL.__dict__, "num_steps": 8}))
-    model = fit_sqn(transitions, catalogue.num_items, H, config, seed=0).model
     obs = transitions.obs[:5]
+    model = build_model(obs.shape[1], H, catalogue.num_items, SMALL, q_head=True)
     logits, q = (x.numpy() for x in model(obs))
     log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
     np.testing.assert_allclose(ranking_scores(model, obs), log_p, rtol=1e-4, atol=1e-5)

@@ -16,7 +16,10 @@ Encoders (``SequentialConfig.encoder``), all built on ``dqrec.networks.PooledHis
 * ``"attention"``: the most recent pair attends over all pairs, with a learned position
   embedding (the read-out of a one-layer self-attention model, SASRec-style).
 
-``benchmarks/bench_offline.py`` compares them on Online Retail.
+On Online Retail's validation split (``benchmarks/results/offline_validation.jsonl``, 800
+steps, 50 purchases of history) the three score alike (NDCG@10 0.242 pooled, 0.238 GRU, 0.235
+attention) and the pooled encoder trains 4-7 times faster, so it is the default. The copy term
+(``repeat``) matters more than the encoder: without it the pooled backbone scores 0.130.
 """
 
 from dataclasses import dataclass
@@ -35,7 +38,7 @@ ENCODERS = ("pooled", "gru", "attention")
 class SequentialConfig:
     """Architecture and training budget of the supervised backbone."""
 
-    encoder: str = "gru"  # history encoder: "pooled", "gru" or "attention"
+    encoder: str = "pooled"  # history encoder: "pooled", "gru" or "attention"
     embedding_dim: int = 64  # width of the item embeddings (history and item head share them)
     hidden_units: tuple[int, ...] = (128,)  # ReLU layers between the encoder and the heads
     lr: float = 2e-3  # Adam learning rate

@@ -28,10 +28,11 @@ def main(argv=None):
     parser.add_argument("--total-steps", type=int, default=None)
     args = parser.parse_args(argv)
 
+    from dqrec.compare import compare_policies, train_myopic
     from dqrec.config import TrainConfig
     from dqrec.envs import ShopConfig
     from dqrec.metrics import mean_ci
-    from dqrec.runs import compare_policies, train_myopic
+    from dqrec.seeds import BENCHMARK_EVAL_SEED
     from dqrec.train import train
 
     settings = {"on": [True], "off": [False], "both": [True, False]}[args.effects]
@@ -49,7 +50,7 @@ def main(argv=None):
                 {"dqn": dqn.agent, "myopic": myopic.agent},
                 config.shop,
                 args.shoppers,
-                seed=2_000_003,
+                seed=BENCHMARK_EVAL_SEED,
             )
             for name, result in results.items():
                 per_policy.setdefault(name, []).append(result.mean_return)

@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from dqrec.envs import ShopConfig, VecShopEnv, split_observation
+from dqrec.rollout import rollout
 
 PATIENCE_VALUE = 2.0  # reward one unit of patience is worth, roughly reward/step over drain/step
 
@@ -39,12 +40,13 @@ def steps_per_second(config: ShopConfig, num_envs: int, num_steps: int) -> float
     return num_steps * num_envs / (time.perf_counter() - start)
 
 
-def _scores(env, p_click, p_purchase):
-    """Expected reward plus PATIENCE_VALUE times the expected patience change, (N, num_items)."""
+def _scores(env):
+    """Expected reward plus PATIENCE_VALUE times the expected patience change, (N, num_items),
+    by the simulator's own click model applied to ``env``'s hidden state."""
     cfg, cat = env.config, env.catalogue
-    reward = p_click * (cfg.click_weight + p_purchase * cfg.revenue_weight * cat.price)
+    p_click, _ = env.click_purchase_probabilities()  # (N, num_items)
     patience = p_click * cfg.satisfaction_weight * cat.satisfaction - (1 - p_click) * cfg.skip_cost
-    return reward + PATIENCE_VALUE * patience
+    return env.expected_rewards() + PATIENCE_VALUE * patience
 
 
 def random_policy(obs, env, gen):
@@ -56,7 +58,7 @@ def myopic_oracle(obs, env, gen):
 
 
 def patience_oracle(obs, env, gen):
-    return _scores(env, *env.click_purchase_probabilities()).argmax(axis=1)
+    return _scores(env).argmax(axis=1)
 
 
 def history_heuristic(obs, env, gen):
@@ -73,26 +75,30 @@ def history_heuristic(obs, env, gen):
     decay = cfg.fatigue_decay ** np.arange(h - 1, -1, -1)  # newest item has decayed least
     fatigue = np.zeros((env.num_envs, cfg.num_categories + 1))
     np.add.at(fatigue, (np.arange(env.num_envs)[:, None], category), decay)
-    affinity = guess @ cat.latent.T  # (N, num_items)
-    fatigue_weight = cfg.fatigue_weight if cfg.long_term_effects else 0.0  # no fatigue when off
-    click_logit = cfg.click_bias + cfg.affinity_scale * affinity + cat.appeal
-    click_logit = click_logit - fatigue_weight * fatigue[:, cat.category]
-    purchase_logit = cat.purchase_base + cfg.purchase_affinity * affinity
-    p_click, p_purchase = 1 / (1 + np.exp(-click_logit)), 1 / (1 + np.exp(-purchase_logit))
-    return _scores(env, p_click, p_purchase).argmax(axis=1)
+    if not cfg.long_term_effects:  # the simulator keeps no fatigue then
+        fatigue[:] = 0.0
+    # a copy of the shop whose hidden state is the guess: the simulator's click model scores it
+    state = env.get_state()
+    state["preference"], state["fatigue"] = guess, fatigue[:, :-1]
+    guessed = VecShopEnv(cfg, env.num_envs, catalogue=cat)
+    guessed.set_state(state)
+    return _scores(guessed).argmax(axis=1)
+
+
+class _BenchPolicy:
+    """A policy function ``policy(obs, env, gen)`` of this script as a ``dqrec.policy.Policy``."""
+
+    def __init__(self, policy, gen):
+        self.policy, self.gen = policy, gen
+
+    def act(self, obs, env=None):
+        return self.policy(obs, env, self.gen)
 
 
 def session_returns(config: ShopConfig, policy, num_shoppers: int, seed: int) -> np.ndarray:
     """Return of the first session of each of ``num_shoppers`` shoppers."""
-    env = VecShopEnv(config, num_shoppers, seed=seed)
-    obs, _ = env.reset()
-    gen = np.random.default_rng(seed)
-    returns, alive = np.zeros(num_shoppers), np.ones(num_shoppers, dtype=bool)
-    while alive.any():
-        obs, rewards, terminated, truncated, _ = env.step(policy(obs, env, gen))
-        returns += rewards * alive
-        alive &= ~(terminated | truncated)
-    return returns
+    wrapped = _BenchPolicy(policy, np.random.default_rng(seed))
+    return rollout(wrapped, config, num_shoppers, seed).returns
 
 
 def main() -> None:

@@ -42,15 +42,15 @@ os.environ["MKL_NUM_THREADS"] = str(THREADS)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from machine import machine_info as common_machine_info  # noqa: E402
 
-EVAL_SEED = 1_000_003  # the evaluation episodes / shoppers, disjoint from every training seed
+from dqrec.seeds import EVAL_SEED  # noqa: E402  (evaluation episodes / shoppers, disjoint from training)
+
 CARTPOLE_STEPS = 50_000
 CARTPOLE_THRESHOLD = 475.0  # CartPole-v1's "solved" return
 CARTPOLE_EPISODES = 100
@@ -88,27 +88,14 @@ def machine_info() -> dict:
     import tensorflow as tf
     import torch
 
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {
-        "bench": "machine",
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "threads": THREADS,
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "torch": torch.__version__,
-        "stable_baselines3": stable_baselines3.__version__,
-        "gymnasium": gymnasium.__version__,
-    }
+    return common_machine_info(
+        threads=THREADS,
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        torch=torch.__version__,
+        stable_baselines3=stable_baselines3.__version__,
+        gymnasium=gymnasium.__version__,
+    )
 
 
 # ---- the two implementations' configurations ------------------------------------------------

@@ -1,7 +1,12 @@
 """Benchmark large catalogues: recommendation latency, training step time and memory.
 
-Run: ``python benchmarks/bench_scale.py [--plot PATH]`` (about 1-2 minutes on two CPU cores).
-For catalogues of 10^2 ... 10^5 items it prints one JSON line per size:
+    python benchmarks/bench_scale.py > benchmarks/results/scale.jsonl
+
+(4 to 5 minutes on two busy CPU cores, load 5 to 14; ``--sizes 100,1000 --repeats 5`` for
+a quick look).
+It prints a ``machine`` line (date, CPU, versions, load average), then for catalogues of
+10^2 ... 10^5 items one ``scale`` line per size, each with the 1-minute load average
+(``load1``) when the size finished:
 
 - ``latency_ms_per_shopper_b1`` / ``_b256``: a recommendation (top 10) from an exported
   two-tower SavedModel (``dqrec.serving``: state tower + exact ``chunked_top_k`` over a cached
@@ -13,9 +18,12 @@ For catalogues of 10^2 ... 10^5 items it prints one JSON line per size:
 - ``rss_mb`` (resident memory after the size) and ``peak_rss_mb`` (the process's peak so
   far, ``resource.getrusage``; sizes run smallest first, so it is the peak up to this size).
 
-Targets: at 10^5 items at most 5 ms per shopper at batch 1 on two cores, and costs growing no
-faster than linearly in the number of items. The plot (log-log) shows each cost against the
-number of items with a linear reference line.
+The last line, ``scale_summary``, gives each cost's growth from the smallest to the largest
+size divided by the growth of the number of items (1 = linear) and whether the batch-1
+latency at the largest size is within the target. Targets: at 10^5 items at most 5 ms per
+shopper at batch 1 on two cores, and costs growing no faster than linearly in the number of
+items. ``benchmarks/make_report.py`` turns the file into a table and a log-log plot for the
+book's benchmark page.
 """
 
 import argparse
@@ -28,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine_info as common_machine_info
 
 SIZES = (100, 1_000, 10_000, 100_000)
 BATCH_SIZE = 256
@@ -90,7 +99,7 @@ def bench_size(num_items, repeats, workdir):
     rewards, terminated = tf.constant(rng.random(BATCH_SIZE), tf.float32), tf.zeros(BATCH_SIZE)
     candidates = sample_candidates(tf.constant([0, 1]), actions, num_items, NUM_SAMPLES)
     row["train_step_ms_sampled"] = median_ms(
-        lambda: step(obs, actions, rewards, next_obs, terminated, candidates).numpy(), repeats
+        lambda: step(obs, actions, rewards, next_obs, terminated, candidates), repeats
     )
 
     from dqrec.replay import Batch
@@ -113,55 +122,51 @@ def bench_size(num_items, repeats, workdir):
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
 
 
-def plot(rows, path):
-    import matplotlib
+def machine_info():
+    """What the numbers were measured on: date, CPU, versions and the load average."""
+    import keras
+    import tensorflow as tf
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return common_machine_info(tensorflow=tf.__version__, keras=keras.__version__)
 
-    sizes = np.array([r["num_items"] for r in rows], float)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    labels = {
-        "latency_ms_per_shopper_b1": "recommend, batch 1 (ms / shopper)",
-        "latency_ms_per_shopper_b256": "recommend, batch 256 (ms / shopper)",
-        "train_step_ms_sampled": "train step, sampled candidates (ms)",
-        "train_step_ms_full": "train step, max over all items (ms)",
-    }
-    for key, label in labels.items():
-        ax.loglog(sizes, [r[key] for r in rows], marker="o", label=label)
-    full = np.array([r["train_step_ms_full"] for r in rows])
-    ax.loglog(sizes, full[-1] * sizes / sizes[-1], "k:", label="linear growth (reference)")
-    ax.axhline(5.0, color="grey", lw=0.8, ls="--", label="5 ms target (batch 1)")
-    ax.set_title("Cost against catalogue size (two CPU cores)")
-    ax.set_xlabel("items in the catalogue")
-    ax.set_ylabel("time (ms)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+
+def sizes_arg(text):
+    """``--sizes``: comma-separated positive catalogue sizes, e.g. ``100,1000``."""
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated item counts of at least 2, e.g. 100,1000; got {text!r}"
+        )
+    return sizes
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", default="benchmarks/results/bench_scale.png", help="PNG path")
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per measurement")
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated")
+    parser.add_argument(
+        "--sizes", type=sizes_arg, default=list(SIZES), help="comma-separated item counts"
+    )
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    print(json.dumps(machine_info()), flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        for num_items in (int(s) for s in args.sizes.split(",")):
+        for num_items in args.sizes:
             rows.append(bench_size(num_items, args.repeats, workdir))
-            print(json.dumps(rows[-1]), flush=True)
-    plot(rows, args.plot)
+            record = {"bench": "scale", **rows[-1], "load1": round(os.getloadavg()[0], 2)}
+            print(json.dumps(record), flush=True)
     big = rows[-1]
     ratio = big["num_items"] / rows[0]["num_items"]
     growth = {k: round(big[k] / rows[0][k] / ratio, 4) for k in big if "_ms" in k}
     print(
         json.dumps(
             {
-                "summary": True,
+                "bench": "scale_summary",
                 "cost_growth_over_linear": growth,
                 "b1_under_5ms": big["latency_ms_per_shopper_b1"] <= 5.0,
             }

@@ -1,280 +1,370 @@
-"""Turn the benchmark results (JSON lines) into the book's benchmark page: plots and tables.
+"""Turn every benchmark result (JSON lines) into the book's benchmark page: tables and plots.
 
-    python benchmarks/make_report.py
+    python benchmarks/make_report.py            # rewrite the page and the plots
+    python benchmarks/make_report.py --check    # exit 1 if the page is out of date
 
-Reads ``benchmarks/results/sb3_cartpole.jsonl``, ``sb3_shop.jsonl`` and ``profile.jsonl``
-(whichever exist), writes PNG plots into ``book/images/benchmarks/`` and rewrites the
-tables in ``book/benchmarks.md`` between the lines ``<!-- BEGIN GENERATED TABLES -->`` and
-``<!-- END GENERATED TABLES -->``. Everything else on the page is left as it is. Needs only
-NumPy and matplotlib (the package's own venv is enough).
+Reads every file in ``benchmarks/results/``. Each must be a ``<name>.jsonl`` that this script
+knows (the ``SECTIONS`` table below), and each of its lines must carry a ``bench`` value that
+the section expects; anything else stops the script with one line naming the file, so a new
+benchmark cannot be left off the page by accident (add a section for it). Every file becomes
+one subsection of ``book/benchmarks.md`` between the lines ``<!-- BEGIN GENERATED TABLES -->``
+and ``<!-- END GENERATED TABLES -->``: what was measured, the command that reproduces it, the
+machine and load it ran under, its tables, and a plot in ``book/images/benchmarks/`` where a
+table does not read well. Everything else on the page is left as it is. Needs only NumPy and
+matplotlib (the package's own venv is enough); ``tests/test_make_report.py`` checks that the
+committed page matches the committed results.
+
+The tables come from ``report_tables.py``, the SB3 comparisons from ``report_sb3.py`` and the
+other plots from ``report_plots.py``; this file says which renders which result file.
 """
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from report_plots import plot_ope, plot_profile, plot_scale
+from report_sb3 import plot_curves, sb3_tables
+from report_tables import (
+    cli_tables,
+    dqn_tables,
+    env_tables,
+    load_text,
+    machine_text,
+    notebooks_tables,
+    offline_tables,
+    offline_validation_tables,
+    ope_tables,
+    portability_tables,
+    profile_tables,
+    scale_tables,
+    throughput_tables,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 IMAGES = ROOT / "book" / "images" / "benchmarks"
 PAGE = ROOT / "book" / "benchmarks.md"
 BEGIN, END = "<!-- BEGIN GENERATED TABLES -->", "<!-- END GENERATED TABLES -->"
-NAMES = {"dqrec": "dqrec (TensorFlow)", "sb3": "Stable-Baselines3 (PyTorch)"}
-TASKS = {"cartpole": "CartPole-v1", "shop": "Default shop"}
-CARTPOLE_THRESHOLD = 475.0
 
 
-def read_jsonl(path):
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+class ReportError(Exception):
+    """A result file or line that the report does not know how to render."""
 
 
-def fmt(value, digits=3):
-    """A number rounded to ``digits`` significant digits (``-`` for None)."""
-    if value is None:
-        return "–"
-    return f"{float(value):.{digits}g}" if abs(value) < 10**digits else f"{value:,.0f}"
+@dataclass(frozen=True)
+class Section:
+    """How one result file becomes one subsection of the page."""
+
+    title: str
+    what: str  # one paragraph: what was measured
+    command: str  # the command that reproduces the file, run from the repository root
+    benches: tuple[str, ...]  # the ``bench`` values its lines may carry
+    tables: Callable  # lines -> Markdown
+    plot: Callable | None = None  # (lines, pyplot) -> Figure, saved as ...
+    image: str = ""  # ... book/images/benchmarks/<image>
+    caption: str = ""  # the image's alt text
 
 
-def time_to(curve, threshold):
-    for steps, seconds, mean_return, _ in curve:
-        if mean_return >= threshold:
-            return seconds, steps
-    return None, None
+def _cmd(script, stem, venv=".venv", args=""):
+    args = f" {args}" if args else ""
+    return f"{venv}/bin/python benchmarks/{script}{args} > benchmarks/results/{stem}.jsonl"
 
 
-def summary(values):
-    """``(mean, half-width of the 95% CI)`` over seeds; half-width 0 for a single seed."""
-    from dqrec.metrics import mean_ci
+SECTIONS = {
+    "env": Section(
+        "Simulator speed and hand-written policies",
+        "Shopper-steps per second of `VecShopEnv` under random actions, and the mean return "
+        "per session of hand-written policies with the simulator's long-term effects on and "
+        "off: `random`, two oracles that see the hidden state (`myopic_oracle` maximises the "
+        "immediate expected reward, `patience_oracle` adds the value of the shopper's "
+        "patience) and `history_heuristic`, which sees only the observation.",
+        _cmd("bench_env.py", "env"),
+        ("env_steps_per_second", "policy_return"),
+        env_tables,
+    ),
+    "throughput": Section(
+        "Throughput and memory of the default run",
+        "`VecShopEnv` steps per second, gradient steps per second of the default agent at "
+        "three batch sizes, and the peak memory, wall time and final return of a child "
+        "process running the default training run.",
+        _cmd("bench_throughput.py", "throughput"),
+        ("env_steps_per_second", "gradient_steps_per_second", "default_training_run"),
+        throughput_tables,
+    ),
+    "profile": Section(
+        "Throughput profile",
+        "Steps per second against `num_envs` for `VecShopEnv` and, for contrast, Gymnasium's "
+        "`SyncVectorEnv` of the scalar `ShopEnv`; gradient steps per second of the default "
+        "agent against the batch size (with the first call's compile time); and where one "
+        "iteration of the default training loop spends its time, each phase timed with "
+        "`time.perf_counter` on a copy of the loop built from the package's pieces.",
+        _cmd("bench_profile.py", "profile"),
+        ("env_steps_per_second", "gradient_steps_per_second", "loop_phases")
+        + ("loop_phases_total",),
+        profile_tables,
+        plot_profile,
+        "profile.png",
+        "Simulator throughput, gradient-step throughput and the phases of one training iteration",
+    ),
+    "dqn_vs_baselines": Section(
+        "DQN against the baselines",
+        "DQN and the myopic baseline (the same network with gamma 0) trained with the "
+        "default `TrainConfig` for several seeds, evaluated with the random, most-popular and "
+        "oracle baselines on one fixed set of evaluation shoppers, with the long-term "
+        "effects on and off.",
+        _cmd("bench_dqn.py", "dqn_vs_baselines"),
+        ("dqn_vs_baselines", "dqn_vs_baselines_summary"),
+        dqn_tables,
+    ),
+    "sb3_cartpole": Section(
+        "dqrec against Stable-Baselines3: CartPole-v1",
+        "dqrec's DQN and Stable-Baselines3's DQN on CartPole-v1, runs alternating seed by "
+        "seed, both measured by dqrec's evaluator (see *What is compared* above).",
+        _cmd("bench_sb3.py", "sb3_cartpole", ".venv-bench", "--task cartpole --seeds 5"),
+        ("machine", "sb3_compare_run", "sb3_compare_summary", "sb3_compare_target"),
+        sb3_tables("cartpole"),
+        plot_curves("cartpole"),
+        "sb3_cartpole_curves.png",
+        "CartPole-v1 learning curves of dqrec and Stable-Baselines3: the greedy mean return "
+        "at each evaluation against environment steps (left) and training wall time "
+        "(right), one line per seed",
+    ),
+    "sb3_shop": Section(
+        "dqrec against Stable-Baselines3: the default shop",
+        "dqrec's DQN with its default `TrainConfig` and Stable-Baselines3's DQN with an "
+        "`MlpPolicy` on the default shop, runs alternating seed by seed, both measured by "
+        "dqrec's evaluator (see *What is compared* above).",
+        _cmd("bench_sb3.py", "sb3_shop", ".venv-bench", "--task shop --seeds 5"),
+        ("machine", "sb3_compare_run", "sb3_compare_summary", "sb3_compare_target"),
+        sb3_tables("shop"),
+        plot_curves("shop"),
+        "sb3_shop_curves.png",
+        "Shop learning curves of dqrec and Stable-Baselines3: the greedy mean return at each "
+        "evaluation against environment steps (left) and training wall time (right), one "
+        "line per seed",
+    ),
+    "ope": Section(
+        "Off-policy estimators",
+        "Bias, spread (std) and RMSE of every estimator of `dqrec.ope_sim.estimate_all` over "
+        "independent logs of the logging policy, against an on-policy simulation of the "
+        "target policy, for several log sizes.",
+        _cmd("bench_ope.py", "ope"),
+        ("ope",),
+        ope_tables,
+        plot_ope,
+        "ope.png",
+        "RMSE of the off-policy estimators against the number of logged sessions",
+    ),
+    "scale": Section(
+        "Large catalogues",
+        "For catalogues of growing size: the latency of a top-10 recommendation from the "
+        "exported two-tower model per shopper at request batch 1 and 256, one two-tower "
+        "gradient step with sampled candidates, one `DQNAgent` gradient step whose target "
+        "scores every item (batch 256 for both), and the process's memory (peak: up to this "
+        "size).",
+        _cmd("bench_scale.py", "scale"),
+        ("machine", "scale", "scale_summary"),
+        scale_tables,
+        plot_scale,
+        "scale.png",
+        "Recommendation latency and train-step time against the number of items, log-log, "
+        "with a line of linear growth for reference",
+    ),
+    "cli": Section(
+        "Command-line answers",
+        "Wall time of `python -m dqrec` answering `--help`, a usage error and a missing "
+        "model file, each in a fresh process with a user's environment, against a bare "
+        "`import tensorflow`.",
+        _cmd("bench_cli.py", "cli"),
+        ("cli_latency",),
+        cli_tables,
+    ),
+    "notebooks": Section(
+        "Notebook run times",
+        "Run time (Restart & Run All, as CI's nbval does) and peak memory of every notebook, "
+        "each in its own process.",
+        _cmd("bench_notebooks.py", "notebooks"),
+        ("notebook", "notebooks_total"),
+        notebooks_tables,
+    ),
+    "offline": Section(
+        "Offline deep Q-learning on Online Retail",
+        "Next-basket HR@10, NDCG@10 and the mean train-time line value of the 10 recommended "
+        "items on notebook 06's time split (all customers, 300 items, histories of 50 "
+        "purchases), over training seeds: the baselines, the supervised sequential backbone, "
+        "the Q-augmented model (SQN + CQL; ranked by the supervised head alone, and by "
+        "log-softmax + 0.3 Q) and the old offline Q-network.",
+        "DQREC_DATA_DIR=... " + _cmd("bench_offline.py", "offline"),
+        ("offline",),
+        offline_tables,
+    ),
+    "offline_validation": Section(
+        "Offline deep Q-learning: the validation runs that chose the settings",
+        "The same benchmark on a validation split carved from the training period (train "
+        "before 2011-08-01, baskets of August and September 2011), one seed: the encoders, the "
+        "copy term and the ranking weight of Q.",
+        "DQREC_DATA_DIR=... .venv/bin/python benchmarks/bench_offline.py --split validation "
+        "--seeds 1 ... >> benchmarks/results/offline_validation.jsonl",
+        ("offline",),
+        offline_validation_tables,
+    ),
+    "portability": Section(
+        "Kernel switches and the weights of a training run",
+        "A short training run under the machine's defaults twice, under each switch of "
+        "`.ci/perturbed-env.sh` alone and under all of them together: the largest absolute "
+        "difference of the final weights from the default run, and the final return.",
+        _cmd("bench_portability.py", "portability"),
+        ("portability",),
+        portability_tables,
+    ),
+}
 
-    return mean_ci(values) if len(values) > 1 else (values[0], 0.0)
+
+def read_results(folder=None):
+    """``{name: [line, ...]}`` for every result file in ``folder``; unknown files raise."""
+    results = {}
+    folder = Path(folder or RESULTS)
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        if path.suffix != ".jsonl" or path.stem not in SECTIONS:
+            raise ReportError(
+                f"{shown(path)}: not a result file make_report knows (expected <name>.jsonl with "
+                f"name one of {', '.join(SECTIONS)}); add a section for it to SECTIONS"
+            )
+        results[path.stem] = parse_lines(shown(path), path.read_text())
+    return results
 
 
-def comparison_table(task, lines):
-    """Computed from the per-run lines, so a partial file (fewer seeds) still gives a table."""
-    runs = [r for r in lines if r.get("bench") == "sb3_compare_run"]
-    if not runs:
-        return ""
-    sb3_final = {r["seed"]: r["final_return"] for r in runs if r["impl"] == "sb3"}
-    sb3_seconds = {r["seed"]: r["train_seconds"] for r in runs if r["impl"] == "sb3"}
-    rows = [
-        "| implementation | seeds | final mean return | training wall time (s) "
-        "| env steps / s | time to threshold (s, median) | seeds reaching threshold |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for impl in ("dqrec", "sb3"):
-        mine = [r for r in runs if r["impl"] == impl]
-        if not mine:
+def shown(path):
+    """``path`` relative to the repository when it lies inside it (for error messages)."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def parse_lines(path, text):
+    lines = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
             continue
-        if task == "cartpole":
-            threshold_of = {r["seed"]: CARTPOLE_THRESHOLD for r in mine}
-        else:  # the same seed's SB3 final return
-            threshold_of = {r["seed"]: sb3_final.get(r["seed"]) for r in mine}
-        times = [
-            time_to(r["curve"], threshold_of[r["seed"]])[0]
-            for r in mine
-            if threshold_of[r["seed"]] is not None
-        ]
-        reached = [t for t in times if t is not None]
-        cells = []
-        for key in ("final_return", "train_seconds", "env_steps_per_second"):
-            mean, half = summary([r[key] for r in mine])
-            cells.append(f"{fmt(mean)} ± {fmt(half, 2)}")
-        rows.append(
-            f"| {NAMES[impl]} | {len(mine)} | {' | '.join(cells)} | "
-            f"{fmt(float(np.median(reached)) if reached else None)} | "
-            f"{len(reached)} of {len(times)} |"
-        )
-    text = "\n".join(rows) + "\n\n(± : half-width of the 95% Student-t interval over seeds.)\n"
-    if task == "cartpole":
-        dq = [r for r in runs if r["impl"] == "dqrec"]
-        ever = sum(time_to(r["curve"], CARTPOLE_THRESHOLD)[0] is not None for r in dq)
-        final = sum(r["final_return"] >= CARTPOLE_THRESHOLD for r in dq)
-        verdict = "met" if final >= 4 else "not met"
-        if len(dq) < 5 and final < 4:
-            verdict = f"not established: only {len(dq)} seeds ran, all {final} at or above it"
-            verdict = verdict if final == len(dq) else f"not established ({len(dq)} seeds ran)"
-        text += (
-            f"\nThreshold: a greedy mean return of 475 over the 100 evaluation episodes. "
-            f"dqrec reached it at some evaluation within 50,000 steps in **{ever} of {len(dq)}** "
-            f"seeds and ended the run at or above it in **{final} of {len(dq)}** seeds. "
-            f"Target (final return >= 475 in at least 4 of 5 seeds): "
-            f"**{verdict}**.\n"
-        )
-    else:
-        ratios, walls = [], []
-        for r in runs:
-            if r["impl"] == "dqrec" and r["seed"] in sb3_final:
-                seconds, _ = time_to(r["curve"], sb3_final[r["seed"]])
-                ratios.append(None if seconds is None else seconds / sb3_seconds[r["seed"]])
-                walls.append(r["train_seconds"] / sb3_seconds[r["seed"]])
-        shown = ", ".join("never" if x is None else f"{x:.2f}" for x in ratios)
-        met = bool(ratios) and all(x is not None and x <= 1 / 3 for x in ratios)
-        text += (
-            "\nThreshold of a shop run: the final mean return of the SB3 run with the same seed. "
-            f"dqrec's time to reach it divided by that SB3 run's training wall time, seed by "
-            f"seed: {shown}. Whole-run wall-time ratio dqrec / SB3, seed by seed: "
-            f"{', '.join(f'{x:.2f}' for x in walls)}. Target (at most 1/3 for every seed): "
-            f"**{'met' if met else 'not met'}**.\n"
-        )
-    return text
+        try:
+            line = json.loads(raw)
+        except json.JSONDecodeError:
+            line = None
+        if not isinstance(line, dict):
+            raise ReportError(f"{path} line {number}: not a JSON object: {raw[:60]!r}")
+        lines.append(line)
+    return lines
 
 
-def profile_tables(lines):
-    text = ""
-    env = [r for r in lines if r.get("bench") == "env_steps_per_second"]
-    if env:
-        sizes = sorted({r["num_envs"] for r in env})
-        kinds = sorted({r["env"] for r in env}, reverse=True)
-        text += "| num_envs | " + " | ".join(f"{k} steps / s" for k in kinds) + " |\n"
-        text += "| --- |" + " --- |" * len(kinds) + "\n"
-        for n in sizes:
-            cells = []
-            for k in kinds:
-                hit = [r["value"] for r in env if r["num_envs"] == n and r["env"] == k]
-                cells.append(fmt(hit[0]) if hit else "–")
-            text += f"| {n} | " + " | ".join(cells) + " |\n"
-        text += "\n"
-    grad = [r for r in lines if r.get("bench") == "gradient_steps_per_second"]
-    if grad:
-        text += "| batch size | gradient steps / s | transitions / s | first call (compile), s |\n"
-        text += "| --- | --- | --- | --- |\n"
-        for r in grad:
-            text += (
-                f"| {r['batch_size']} | {fmt(r['value'])} | {fmt(r['transitions_per_second'])}"
-                f" | {fmt(r['compile_seconds'])} |\n"
+def check_lines(name, lines):
+    if name not in SECTIONS:
+        raise ReportError(
+            f"{name}.jsonl: not a result file make_report knows (expected one of "
+            f"{', '.join(SECTIONS)}); add a section for it to SECTIONS"
+        )
+    expected = SECTIONS[name].benches
+    for number, line in enumerate(lines, 1):
+        if line.get("bench") not in expected:
+            raise ReportError(
+                f"{name}.jsonl line {number}: bench {line.get('bench')!r} is not one make_report "
+                f"knows for this file (expected one of {', '.join(expected)})"
             )
-        text += "\n"
-    phases = [r for r in lines if r.get("bench") == "loop_phases"]
-    total = next((r for r in lines if r.get("bench") == "loop_phases_total"), None)
-    if phases:
-        text += (
-            "| phase of one training iteration | ms per iteration | share |\n| --- | --- | --- |\n"
-        )
-        for r in phases:
-            text += f"| {r['phase']} | {fmt(r['ms_per_iteration'])} | {100 * r['share']:.0f}% |\n"
-        if total:
-            text += (
-                f"| **total** ({total['num_envs']} env steps) | "
-                f"{fmt(total['ms_per_iteration'])} | 100% |\n"
-            )
-    return text
 
 
-def machine_text(machines):
-    if not machines:
-        return ""
-    m = machines[0]
-    loads = sorted({tuple(x["load_avg"]) for x in machines})
-    return (
-        f"Measured on {m['date'][:10]} on a {m['cpu']} machine with {m['cpu_count']} cores "
-        f"(threads pinned to {m['threads']}), Python {m['python']}, NumPy {m['numpy']}, "
-        f"TensorFlow {m['tensorflow']}, Keras {m['keras']}, PyTorch {m['torch']}, "
-        f"Stable-Baselines3 {m['stable_baselines3']}, Gymnasium {m['gymnasium']}. "
-        f"Load average (1, 5, 15 min) when the comparisons started: "
-        f"{'; '.join(', '.join(f'{v:g}' for v in lv) for lv in loads)}.\n"
-    )
+def render_section(name, lines):
+    section = SECTIONS[name]
+    parts = [
+        f"### {section.title}",
+        f"{section.what} Results: `benchmarks/results/{name}.jsonl`; to reproduce:",
+        f"```bash\n{section.command}\n```",
+        " ".join((machine_text(lines) + load_text(lines)).split("\n")).strip(),
+        section.tables(lines).strip(),
+    ]
+    if section.plot:
+        parts.append(f"![{section.caption}](images/benchmarks/{section.image})")
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def plot_curves(task, lines, plt):
-    runs = [r for r in lines if r.get("bench") == "sb3_compare_run"]
-    if not runs:
-        return None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    colors = {"dqrec": "tab:blue", "sb3": "tab:orange"}
-    for impl in ("dqrec", "sb3"):
-        for i, r in enumerate(r for r in runs if r["impl"] == impl):
-            curve = np.array(r["curve"], float)
-            label = NAMES[impl] if i == 0 else None
-            axes[0].plot(curve[:, 0], curve[:, 2], color=colors[impl], alpha=0.7, label=label)
-            axes[1].plot(curve[:, 1], curve[:, 2], color=colors[impl], alpha=0.7, label=label)
-    if task == "cartpole":
-        for ax in axes:
-            ax.axhline(475, color="grey", ls="--", lw=0.8, label="475 threshold")
-    axes[0].set_xlabel("environment steps")
-    axes[1].set_xlabel("training wall time (s, evaluations excluded)")
-    for ax in axes:
-        ax.set_ylabel("greedy mean return per episode")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"{TASKS[task]}: dqrec vs Stable-Baselines3 DQN, one line per seed")
-    fig.tight_layout()
-    path = IMAGES / f"sb3_{task}_curves.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def render(results):
+    """The page's generated region (text between the markers) for ``{name: lines}``."""
+    for name, lines in results.items():
+        check_lines(name, lines)
+    sections = []
+    for name in SECTIONS:
+        if name in results:
+            try:
+                sections.append(render_section(name, results[name]))
+            except KeyError as err:
+                raise ReportError(f"{name}.jsonl: a line lacks the field {err}") from None
+    return "\n".join(sections)
 
 
-def plot_profile(lines, plt):
-    env = [r for r in lines if r.get("bench") == "env_steps_per_second"]
-    grad = [r for r in lines if r.get("bench") == "gradient_steps_per_second"]
-    phases = [r for r in lines if r.get("bench") == "loop_phases"]
-    if not (env or grad or phases):
-        return None
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for kind in sorted({r["env"] for r in env}, reverse=True):
-        pts = sorted((r["num_envs"], r["value"]) for r in env if r["env"] == kind)
-        axes[0].loglog(*zip(*pts, strict=True), marker="o", label=kind)
-    axes[0].set_xlabel("num_envs (shoppers stepped together)")
-    axes[0].set_ylabel("environment steps per second")
-    axes[0].set_title("Simulator throughput")
-    axes[0].legend(fontsize=8)
-    if grad:
-        pts = sorted((r["batch_size"], r["value"]) for r in grad)
-        axes[1].loglog(*zip(*pts, strict=True), marker="o")
-    axes[1].set_xlabel("batch size (transitions)")
-    axes[1].set_ylabel("gradient steps per second")
-    axes[1].set_title("Default agent's train step")
-    if phases:
-        names = [r["phase"] for r in phases]
-        axes[2].barh(names, [r["ms_per_iteration"] for r in phases], color="tab:green")
-        axes[2].invert_yaxis()
-    axes[2].set_xlabel("ms per training iteration")
-    axes[2].set_title("Where one iteration's time goes")
-    for ax in axes:
-        ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    path = IMAGES / "profile.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def generated_region(page):
+    if BEGIN not in page or END not in page:
+        raise ReportError(f"{shown(PAGE)} lacks the markers {BEGIN} / {END}")
+    return page.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+def replace_region(page, region):
+    generated_region(page)  # checks the markers
+    head, rest = page.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{region}{END}{tail}"
+
+
+def write_atomically(path, write):
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def draw_plots(results, images=None):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    data = {task: read_jsonl(RESULTS / f"sb3_{task}.jsonl") for task in TASKS}
-    profile = read_jsonl(RESULTS / "profile.jsonl")
-    machines = [r for lines in data.values() for r in lines if r.get("bench") == "machine"]
-    parts = [machine_text(machines)]
-    for task, lines in data.items():
-        if lines:
-            plot_curves(task, lines, plt)
-            parts.append(f"### {TASKS[task]}\n\n{comparison_table(task, lines)}")
-    if profile:
-        plot_profile(profile, plt)
-        load = sorted({r["load1"] for r in profile})
-        parts.append(
-            f"### Throughput profile\n\n(1-minute load average during the profile: "
-            f"{load[0]:g} to {load[-1]:g}.)\n\n{profile_tables(profile)}"
-        )
-    tables = "\n".join(p for p in parts if p)
-    page = PAGE.read_text()
-    if BEGIN not in page or END not in page:
-        sys.exit(f"{PAGE} lacks the markers {BEGIN} / {END}")
-    head, rest = page.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    PAGE.write_text(f"{head}{BEGIN}\n{tables}\n{END}{tail}")
-    print(f"wrote {PAGE} and the plots in {IMAGES}")
+    images = Path(images or IMAGES)
+    images.mkdir(parents=True, exist_ok=True)
+    for name, lines in results.items():
+        section = SECTIONS[name]
+        if section.plot:
+            fig = section.plot(lines, plt)
+            fig.tight_layout()
+            write_atomically(
+                images / section.image, lambda p, f=fig: f.savefig(p, format="png", dpi=110)
+            )
+            plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the page is up to date"
+    )
+    args = parser.parse_args(argv)
+    try:
+        results = read_results()
+        region = render(results)
+        page = PAGE.read_text()
+        if args.check:
+            if generated_region(page) != region:
+                raise ReportError(
+                    f"{shown(PAGE)} is out of date with {shown(RESULTS)}: "
+                    "run python benchmarks/make_report.py"
+                )
+            print(f"{shown(PAGE)} is up to date with {len(results)} result files")
+            return 0
+        new_page = replace_region(page, region)
+    except ReportError as err:
+        print(f"make_report: error: {err}", file=sys.stderr)
+        return 1
+    draw_plots(results)
+    write_atomically(PAGE, lambda p: p.write_text(new_page))
+    print(f"wrote {shown(PAGE)} ({len(results)} result files) and the plots in {shown(IMAGES)}")
     return 0
 
 

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from dqrec.losses import huber, per_example_td_loss, update_target
 from dqrec.networks import build_q_network
+from dqrec.policy import StepStats
 
 __all__ = ["DQNAgent", "huber"]  # huber is re-exported: the book imports it from here
 
@@ -102,11 +103,11 @@ class DQNAgent:
             mean_qs.append(mean_q)
         return tf.stack(losses), tf.stack(mean_qs)
 
-    def train_steps(self, batch) -> dict:
+    def train_steps(self, batch) -> StepStats:
         """Gradient steps on a stacked batch: every field of ``batch`` has leading dims
         ``(num_steps, batch_size)`` (see ``ReplayBuffer.sample_many``). After each step the
         target network is updated (Polyak) or copied every ``target_period`` steps (hard).
-        Returns the mean loss and mean Q of the taken actions over the steps."""
+        Returns the mean loss and mean Q of the taken actions over the steps (``StepStats``)."""
         num_steps, batch_size = batch.actions.shape
         discounts = batch.discounts
         if discounts is None:  # one-step transitions: every bootstrap term is discounted by gamma
@@ -132,8 +133,9 @@ class DQNAgent:
         )
         return {"loss": float(tf.reduce_mean(losses)), "mean_q": float(tf.reduce_mean(mean_qs))}
 
-    def train_step(self, batch) -> dict:
-        """One gradient step on a ``dqrec.replay.Batch`` (fields with leading dim ``batch``)."""
+    def train_step(self, batch) -> StepStats:
+        """One gradient step on a ``dqrec.replay.Batch`` (fields with leading dim ``batch``);
+        a ``dqrec.policy.Learner``."""
         return self.train_steps(
             type(batch)(*(None if x is None else np.expand_dims(x, 0) for x in batch))
         )

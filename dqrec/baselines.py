@@ -1,4 +1,4 @@
-"""Baseline policies, all with the acting interface ``act(obs, env) -> actions (N,)``.
+"""Baseline policies, each a ``dqrec.policy.Policy``: ``act(obs, env) -> actions (N,)``.
 
 * ``RandomPolicy``: a uniformly random item.
 * ``PopularityPolicy``: the most purchased item (counted on logs of random recommendations)
@@ -11,7 +11,9 @@
 
 import numpy as np
 
-from dqrec.envs import VecShopEnv, split_observation
+from dqrec.envs import split_observation
+from dqrec.rollout import rollout
+from dqrec.seeds import POPULARITY_FIT_SEED
 
 
 class RandomPolicy:
@@ -33,19 +35,12 @@ class PopularityPolicy:
         self.history_len = history_len
 
     @classmethod
-    def fit(cls, shop_config, num_shoppers=2000, seed=7, catalogue=None):
-        """Count purchases per item in logs of one session of random recommendations each."""
-        env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed, catalogue=catalogue)
-        env.reset(seed=seed)
-        rng = np.random.default_rng(seed)
-        counts = np.zeros(shop_config.num_items)
-        active = np.ones(num_shoppers, bool)
-        while active.any():
-            actions = rng.integers(0, shop_config.num_items, size=num_shoppers)
-            _, _, terminated, truncated, info = env.step(actions)
-            np.add.at(counts, actions[active & info["purchased"]], 1.0)
-            active &= ~(terminated | truncated)
-        return cls(counts, shop_config.history_len)
+    def fit(cls, shop_config, num_shoppers=2000, seed=POPULARITY_FIT_SEED, catalogue=None):
+        """Count purchases per item in logs of one session of random recommendations each
+        (the shoppers and the random items both drawn from ``seed``)."""
+        logging_policy = RandomPolicy(shop_config.num_items, seed)
+        bought = rollout(logging_policy, shop_config, num_shoppers, seed, catalogue).bought
+        return cls(np.bincount(bought, minlength=shop_config.num_items), shop_config.history_len)
 
     def act(self, obs, env=None):
         item_ids, _, _ = split_observation(obs, self.history_len)  # (N, H), padding = num_items

@@ -34,6 +34,9 @@ import pandas as pd
 from dqrec import envs as shop
 from dqrec.data import ItemVocabulary
 from dqrec.evaluate import evaluate_policy
+from dqrec.policy import Policy
+from dqrec.rollout import rollout, run_sessions
+from dqrec.seeds import EVAL_SEED
 
 
 def purchase_matrix(clean: pd.DataFrame, catalogue: ItemVocabulary) -> np.ndarray:
@@ -176,40 +179,25 @@ def calibrate(
 
 
 def mean_patience_drain(config, catalogue, popularity, num_shoppers, steps, seed=0) -> float:
-    """Mean patience lost per step by browsing shoppers whose patience never runs out."""
+    """Mean patience lost per step by browsing shoppers whose patience never runs out.
+
+    Their sessions are capped at ``steps + 1`` steps; the hidden patience is read after step
+    ``steps``, before the cap ends every session (and the rows reset to new shoppers).
+    """
     endless = dataclasses.replace(config, patience_min=1e6, patience_max=1e6, max_steps=steps + 1)
     env = shop.VecShopEnv(endless, num_shoppers, seed=seed, catalogue=catalogue)
-    env.reset(seed=seed)
-    policy = PopularitySamplingPolicy(popularity, seed)
-    for _ in range(steps):
-        env.step(policy.act(np.zeros((num_shoppers, 1))))
-    lost = 1e6 - env.get_state()["patience"]  # (num_shoppers,)
+    obs, _ = env.reset(seed=seed)
+    lost = np.zeros(num_shoppers)
+
+    def read_patience(step):
+        if step.t == steps - 1:
+            lost[:] = 1e6 - step.env.get_state()["patience"]  # (num_shoppers,)
+
+    run_sessions(PopularitySamplingPolicy(popularity, seed), env, obs, read_patience)
     return max(float(lost.mean()) / steps, 1e-3)
 
 
-def rollout(policy, config, catalogue, num_shoppers, seed) -> dict:
-    """One session per shopper: returns, lengths, clicks, purchases and purchased item ids."""
-    env = shop.VecShopEnv(config, num_shoppers, seed=seed, catalogue=catalogue)
-    obs, _ = env.reset(seed=seed)
-    active = np.ones(num_shoppers, bool)
-    out = {name: np.zeros(num_shoppers) for name in ("returns", "lengths", "clicks", "purchases")}
-    bought, shown = [], np.zeros(config.num_items, bool)
-    while active.any():
-        actions = np.asarray(policy.act(obs, env))  # (num_shoppers,)
-        obs, rewards, terminated, truncated, info = env.step(actions)
-        out["returns"] += np.where(active, rewards, 0.0)
-        out["lengths"] += active
-        out["clicks"] += active & info["clicked"]
-        out["purchases"] += active & info["purchased"]
-        bought.append(actions[active & info["purchased"]])
-        shown[actions[active]] = True
-        active &= ~(terminated | truncated)  # autoreset rows are new shoppers: not counted
-    out["bought"] = np.concatenate(bought)
-    out["coverage"] = float(shown.mean())
-    return out
-
-
-def evaluate_in_env(policy, config, catalogue, num_shoppers=500, seed=1_000_003) -> dict:
+def evaluate_in_env(policy: Policy, config, catalogue, num_shoppers=500, seed=EVAL_SEED) -> dict:
     """``dqrec.evaluate.evaluate_policy`` on the simulator with an injected catalogue (the
     same fixed shoppers, common random numbers, for every policy), as a dict."""
     return evaluate_policy(policy, config, num_shoppers, seed, catalogue).to_dict()
@@ -239,24 +227,24 @@ def validation_table(config, catalogue, clean_train, clean_test, num_shoppers=10
     log_catalogue = ItemVocabulary.from_events(clean_train, config.num_items)
     gbp = median_prices(clean_train, log_catalogue)
     policy = PopularitySamplingPolicy(log_catalogue.counts, seed)
-    sim = rollout(policy, config, catalogue, num_shoppers, seed)
+    sim = rollout(policy, config, num_shoppers, seed, catalogue)
     sizes = invoice_sizes(clean_test)
     ids = log_catalogue.encode(clean_test["StockCode"])
     in_catalogue = ids != log_catalogue.other
     real_counts = np.bincount(ids[in_catalogue], minlength=config.num_items)
-    sim_counts = np.bincount(sim["bought"], minlength=config.num_items)
+    sim_counts = np.bincount(sim.bought, minlength=config.num_items)
     real_prices = clean_test["UnitPrice"].to_numpy()[in_catalogue]
-    sim_prices = gbp[sim["bought"]]
+    sim_prices = gbp[sim.bought]
     rows = {
-        "session length: mean [lines or steps]": (sizes.mean(), sim["lengths"].mean()),
-        "session length: median [lines or steps]": (np.median(sizes), np.median(sim["lengths"])),
+        "session length: mean [lines or steps]": (sizes.mean(), sim.lengths.mean()),
+        "session length: median [lines or steps]": (np.median(sizes), np.median(sim.lengths)),
         "session length: 90th percentile": (
             np.quantile(sizes, 0.9),
-            np.quantile(sim["lengths"], 0.9),
+            np.quantile(sim.lengths, 0.9),
         ),
         "purchases per session (catalogue items)": (
             in_catalogue.sum() / len(sizes),
-            sim["purchases"].mean(),
+            sim.purchases.mean(),
         ),
         "item popularity Gini": (gini(real_counts), gini(sim_counts)),
         "share of purchases on top 10% items": (top_share(real_counts), top_share(sim_counts)),
@@ -265,4 +253,4 @@ def validation_table(config, catalogue, clean_train, clean_test, num_shoppers=10
     }
     table = pd.DataFrame(rows, index=["real (held-out)", "simulated"]).T
     table.index.name = "statistic"
-    return table, sizes, sim["lengths"]
+    return table, sizes, sim.lengths

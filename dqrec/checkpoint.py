@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dqrec.outputs import file_mode
+
 FORMAT_VERSION = 1
 _CKPT_RE = re.compile(r"^ckpt-(\d{12})\.npz$")
 
@@ -31,18 +33,35 @@ class ModelFileError(RuntimeError):
     """A saved model is missing, corrupt, or not a dqrec Q-network."""
 
 
+class OutputWriteError(OSError):
+    """A file could not be written (disk full, permissions); nothing half-written is left."""
+
+
 def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move ``tmp_path`` onto ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
+    """Call ``write(tmp_path)`` then move ``tmp_path`` onto ``path`` atomically.
+
+    The temp file is ``.NAME.tmp-XXXXXXXX.SUFFIX`` beside ``path`` (a killed run's leftovers
+    are removed by ``dqrec.outputs.remove_stale_temp_files``); the file gets the user's
+    normal permissions (``0o666 & ~umask``), not ``mkstemp``'s private 0600. An ``OSError``
+    becomes one ``OutputWriteError`` naming ``path``.
+    """
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-", suffix=path.suffix)
+        os.close(fd)
         write(tmp)
+        os.chmod(tmp, file_mode())
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if isinstance(exc, OutputWriteError):
+            raise
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OutputWriteError(f"cannot write {path}: {reason}") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
 
 
@@ -58,7 +77,7 @@ def save_checkpoint(directory, step: int, arrays: dict, meta: dict, keep: int = 
 
     _atomic_write(path, write)
     for old in list_checkpoints(directory)[:-keep]:
-        old.unlink()
+        old.unlink(missing_ok=True)  # another process may have pruned it already
     return path
 
 
@@ -78,21 +97,33 @@ def latest_checkpoint(directory) -> Path | None:
 def load_checkpoint(path) -> tuple[dict, dict]:
     """Read a checkpoint: ``(arrays, meta)``; a ``CheckpointError`` names what is wrong."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} is not a file")
+    try:
+        with open(path, "rb") as f:
+            is_zip = zipfile.is_zipfile(f)
+    except OSError as exc:
+        raise CheckpointError(f"checkpoint {path} cannot be read: {exc.strerror}") from None
+    if not is_zip:  # np.load would try to unpickle it, and pass on NumPy's advice to do so
+        raise CheckpointError(
+            f"checkpoint {path} is truncated or corrupt (not a NumPy .npz archive)"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(
-            f"checkpoint {path} is truncated or corrupt ({type(exc).__name__}: {exc})"
-        ) from None
+        reason = "object arrays" if "allow_pickle" in str(exc) else f"{type(exc).__name__}"
+        raise CheckpointError(f"checkpoint {path} is truncated or corrupt ({reason})") from None
     if "__meta__" not in arrays:
         raise CheckpointError(f"checkpoint {path} has no metadata record: not a dqrec checkpoint")
     try:
         meta = json.loads(str(arrays.pop("__meta__")))
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"checkpoint {path} has a corrupt metadata record ({exc})") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"checkpoint {path} has a metadata record that is not a JSON object")
     if meta.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {path} has format version {meta.get('format_version')!r}, "
@@ -114,17 +145,44 @@ def save_model(model, path, overwrite: bool = False) -> Path:
     return path
 
 
+def _saved_model_hint(path: Path) -> str:
+    if (path / "saved_model.pb").is_file():
+        return (
+            "; it is a SavedModel export: `dqrec recommend --saved-model` loads one "
+            "(only exports you trust: loading runs the TensorFlow graph stored in it)"
+        )
+    return ""
+
+
+def check_keras_path(path, what="model file") -> Path:
+    """``path`` if it is a readable zip archive; else ``ModelFileError`` saying what it is."""
+    if path is None or str(path) == "":
+        raise ModelFileError(f"{what} must be a path to a .keras file, got ''")
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise ModelFileError(
+            f"{what} {path} is a folder; expected a .keras file written by `dqrec train`"
+            + _saved_model_hint(path)
+        )
+    try:
+        with open(path, "rb") as f:
+            is_zip = zipfile.is_zipfile(f)
+    except OSError as exc:
+        raise ModelFileError(f"{what} {path} cannot be read: {exc.strerror}") from None
+    if not is_zip:
+        raise ModelFileError(f"{what} {path} is truncated or not a Keras .keras archive")
+    return path
+
+
 def load_model(path):
     """Load a Q-network saved by ``save_model``, in Keras safe mode (no pickled code runs)."""
     import keras
 
     import dqrec.networks  # noqa: F401  (registers QNetwork with Keras)
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"model file {path} is truncated or not a Keras .keras archive")
+    path = check_keras_path(path)
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises many types; report one clear line

@@ -20,12 +20,11 @@ The same code runs on several GPUs: ``tf.distribute.MirroredStrategy()`` picks u
 visible GPU (or pass ``devices=["/gpu:0", "/gpu:1"]``), uses NCCL to sum gradients, and
 places each replica's batch on its GPU; nothing else changes. On a CPU-only machine the
 tests split the CPU into logical devices (``split_cpu``) to exercise the same code paths.
-Beyond one machine, use ``tf.distribute.MultiWorkerMirroredStrategy``: start the same
-program on every machine with a ``TF_CONFIG`` environment variable listing the cluster
-(``{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker",
-"index": 0}}``) and feed each worker its own share of the replay samples; the step is the
-same. (For DQN the data also has to be collected per worker, or served from a shared replay
-service such as Reverb.)
+Beyond one machine, pass ``tf.distribute.MultiWorkerMirroredStrategy()``: every machine runs
+the same program with a ``TF_CONFIG`` environment variable naming the cluster and its own
+place in it, and each worker feeds its replicas' share of the global batch; the step is the
+same (``tests/test_multiworker.py`` runs two workers on 127.0.0.1; the book's "Training on a
+cluster" page says what changes: TF_CONFIG, data sharding, where the replay buffer lives).
 """
 
 import keras
@@ -34,6 +33,7 @@ import tensorflow as tf
 
 from dqrec.losses import per_example_td_loss, update_target
 from dqrec.networks import build_q_network
+from dqrec.policy import StepStats
 
 __all__ = ["DistributedDQN", "per_example_td_loss", "split_cpu"]  # the loss lives in dqrec.losses
 
@@ -52,7 +52,7 @@ class DistributedDQN:
 
     ``train_step(batch)`` makes one gradient step on a global batch (a ``dqrec.replay.Batch``
     whose size divides by the number of replicas), with the same target-network updates as
-    ``DQNAgent``.
+    ``DQNAgent``, and reports the same ``dqrec.policy.StepStats`` (a ``Learner``).
     """
 
     def __init__(
@@ -89,15 +89,16 @@ class DistributedDQN:
         cfg = self.config
         with tf.GradientTape() as tape:
             batch = (obs, actions, rewards, next_obs, terminated, discounts)
-            per_example, _ = per_example_td_loss(self.online, self.target, batch, cfg)  # (batch,)
+            per_example, q_taken = per_example_td_loss(self.online, self.target, batch, cfg)
             # this replica's share of the GLOBAL mean: sum of its rows / global batch size
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
         grads = tape.gradient(loss, self.online.trainable_variables)
-        return [tf.convert_to_tensor(g) for g in grads], loss  # embeddings give sparse grads
+        mean_q = tf.reduce_sum(q_taken) / tf.cast(global_batch, q_taken.dtype)  # its share
+        return [tf.convert_to_tensor(g) for g in grads], loss, mean_q  # embeddings: sparse grads
 
     def _step(self, per_replica_batch, global_batch):
         cfg, strategy = self.config, self.strategy
-        grads, losses = strategy.run(
+        grads, losses, mean_qs = strategy.run(
             self._replica_gradients, args=(*per_replica_batch, global_batch)
         )
         grads = [strategy.reduce(tf.distribute.ReduceOp.SUM, g, axis=None) for g in grads]
@@ -105,10 +106,13 @@ class DistributedDQN:
         self.optimizer.apply_gradients(zip(grads, self.online.trainable_variables, strict=True))
         self.step_counter.assign_add(1)
         update_target(self.target, self.online, self.step_counter, cfg)  # as DQNAgent does
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)  # global mean
+        # the global means of the loss and of Q(s, a): each replica's share, summed
+        loss = strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        return loss, strategy.reduce(tf.distribute.ReduceOp.SUM, mean_qs, axis=None)
 
-    def train_step(self, batch) -> float:
-        """One gradient step on a global ``Batch``; returns the mean Huber loss."""
+    def train_step(self, batch) -> StepStats:
+        """One gradient step on a global ``Batch``; returns its mean loss and mean Q-value of the
+        taken actions (over the whole global batch), like ``DQNAgent.train_step``."""
         num_replicas = self.strategy.num_replicas_in_sync
         global_batch = len(batch.actions)
         if global_batch % num_replicas:
@@ -137,4 +141,5 @@ class DistributedDQN:
             )
 
         per_replica = self.strategy.experimental_distribute_values_from_function(replica_rows)
-        return float(self._step_fn(per_replica, tf.constant(global_batch)))
+        loss, mean_q = self._step_fn(per_replica, tf.constant(global_batch))
+        return {"loss": float(loss), "mean_q": float(mean_q)}

@@ -1,9 +1,10 @@
 """Online evaluation: run a policy on a fixed set of evaluation shoppers and measure it.
 
-Each of ``num_shoppers`` shoppers of ``VecShopEnv(seed=seed)`` plays exactly one session.
-Because the simulator's randomness is counter-based, the same shoppers (same preferences,
-same patience, same coin flips at each step) face every policy evaluated with the same seed:
-comparisons between policies use common random numbers and are much less noisy.
+Each of ``num_shoppers`` shoppers of ``VecShopEnv(seed=seed)`` plays exactly one session
+(``dqrec.rollout.rollout``). Because the simulator's randomness is counter-based, the same
+shoppers (same preferences, same patience, same coin flips at each step) face every policy
+evaluated with the same seed: comparisons between policies use common random numbers and
+are much less noisy.
 
 Metrics per evaluation (``EvalResult``):
     mean_return     (1/S) sum_s G_s, with G_s the undiscounted return of session s
@@ -20,8 +21,10 @@ from dataclasses import asdict, dataclass
 import gymnasium
 import numpy as np
 
-from dqrec.envs import VecShopEnv
 from dqrec.metrics import mean_ci
+from dqrec.policy import Policy
+from dqrec.rollout import rollout, run_sessions
+from dqrec.seeds import EVAL_SEED
 
 
 @dataclass(frozen=True)
@@ -41,43 +44,41 @@ class EvalResult:
         return asdict(self)
 
 
-def evaluate_policy(policy, shop_config, num_shoppers=500, seed=1_000_003, catalogue=None):
+def evaluate_policy(
+    policy: Policy, shop_config, num_shoppers=500, seed=EVAL_SEED, catalogue=None
+) -> EvalResult:
     """One session for each of ``num_shoppers`` evaluation shoppers, acting greedily.
 
     ``catalogue`` replaces the one built from ``shop_config`` (e.g. a calibrated one).
     Returns an ``EvalResult``.
     """
-    env = VecShopEnv(shop_config, num_envs=num_shoppers, seed=seed, catalogue=catalogue)
-    obs, _ = env.reset(seed=seed)
-    active = np.ones(num_shoppers, bool)  # still in their first (evaluated) session
-    returns = np.zeros(num_shoppers)
-    lengths = np.zeros(num_shoppers)
-    clicks = purchases = revenue = 0.0
-    shown = np.zeros(shop_config.num_items, bool)
-    while active.any():
-        actions = np.asarray(policy.act(obs, env))  # (num_shoppers,)
-        obs, rewards, terminated, truncated, info = env.step(actions)
-        returns += np.where(active, rewards, 0.0)
-        lengths += active
-        clicks += info["clicked"][active].sum()
-        purchases += info["purchased"][active].sum()
-        revenue += info["revenue"][active].sum()
-        shown[actions[active]] = True
-        active &= ~(terminated | truncated)  # rows autoreset to new shoppers are not counted
-    mean, half_width = mean_ci(returns)
+    sessions = rollout(policy, shop_config, num_shoppers, seed, catalogue)
+    clicks, purchases = sessions.clicks.sum(), sessions.purchases.sum()
+    mean, half_width = mean_ci(sessions.returns)
     return EvalResult(
         mean_return=float(mean),
         return_ci=float(half_width),
-        ctr=float(clicks / lengths.sum()),
-        conversion=float(purchases / max(clicks, 1.0)),
-        revenue=float(revenue / num_shoppers),
-        session_length=float(lengths.mean()),
-        coverage=float(shown.mean()),
+        ctr=float(clicks / sessions.lengths.sum()),
+        conversion=float(purchases / max(clicks, 1)),
+        revenue=float(sessions.revenue / num_shoppers),
+        session_length=float(sessions.lengths.mean()),
+        coverage=float(sessions.shown.mean()),
         num_sessions=num_shoppers,
     )
 
 
-def evaluate_gym_policy(policy, env_id, num_episodes=100, seed=1_000_003) -> EvalResult:
+class _GymPolicy:
+    """Hands a policy float32 observations and no environment (a Gymnasium env has no hidden
+    state API for oracles)."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    def act(self, obs, env=None):
+        return self.policy.act(np.asarray(obs, np.float32), None)
+
+
+def evaluate_gym_policy(policy: Policy, env_id, num_episodes=100, seed=EVAL_SEED) -> EvalResult:
     """Greedy episodes of a Gymnasium environment, episode k reset with seed ``seed + k``."""
     env = gymnasium.make_vec(
         env_id,
@@ -86,15 +87,7 @@ def evaluate_gym_policy(policy, env_id, num_episodes=100, seed=1_000_003) -> Eva
         vector_kwargs={"autoreset_mode": gymnasium.vector.AutoresetMode.SAME_STEP},
     )
     obs, _ = env.reset(seed=[seed + k for k in range(num_episodes)])
-    active = np.ones(num_episodes, bool)
-    returns = np.zeros(num_episodes)
-    lengths = np.zeros(num_episodes)
-    while active.any():
-        actions = np.asarray(policy.act(np.asarray(obs, np.float32), None))
-        obs, rewards, terminated, truncated, _ = env.step(actions)
-        returns += np.where(active, rewards, 0.0)
-        lengths += active
-        active &= ~(terminated | truncated)
+    returns, lengths = run_sessions(_GymPolicy(policy), env, obs)
     env.close()
     mean, half_width = mean_ci(returns)
     nan = float("nan")

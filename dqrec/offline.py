@@ -207,3 +207,67 @@ def own_purchase_scores(episodes, catalogue: ItemVocabulary, cutoff, popularity)
     for j, row in enumerate(rows):  # purchases strictly before the basket, train and test
         scores[j] += np.bincount(ids[first_row[row] : row], minlength=catalogue.num_items)
     return scores
+
+
+def _test_baskets(episodes, catalogue: ItemVocabulary, cutoff):
+    """Test rows at/after ``cutoff``: their basket number (as in :func:`next_basket_cases`),
+    catalogue id (``catalogue.other`` for the tail), item code, and the sorted numbers of the
+    baskets that are cases (first line in the test period, at least one catalogue item)."""
+    test = episodes[(episodes["timestamp"] >= pd.Timestamp(cutoff)).to_numpy()]
+    basket = pd.factorize(test["user"].astype(str) + "|" + test["basket_index"].astype(str))[0]
+    ids = catalogue.encode(test["item"])
+    starts = np.unique(basket[test["line_in_basket"].to_numpy() == 0])
+    cases = np.intersect1d(starts, basket[ids != catalogue.other])
+    return basket, ids, test["item"].astype(str).to_numpy(), cases
+
+
+def evaluation_coverage(episodes, catalogue: ItemVocabulary, cutoff) -> dict:
+    """How much of the test period the catalogue can score, from episodes of train + test.
+
+    ``test_events``: events at or after ``cutoff``; ``scored_events``: those whose item is in
+    the catalogue (the others fall in the "other" bucket, which is never ranked);
+    ``test_baskets`` and ``scored_baskets`` (baskets with at least one catalogue item: the
+    cases of :func:`next_basket_cases`), and the two shares (scored / test). A small catalogue scores few
+    events: report these next to metrics computed on the scored cases only.
+    """
+    basket, ids, _, cases = _test_baskets(episodes, catalogue, cutoff)
+    scored = ids != catalogue.other
+    test_baskets = int(basket.max(initial=-1)) + 1
+    scored_baskets = len(cases)
+    return {
+        "test_events": len(ids),
+        "scored_events": int(scored.sum()),
+        "event_share": float(scored.mean()) if len(ids) else float("nan"),
+        "test_baskets": test_baskets,
+        "scored_baskets": scored_baskets,
+        "basket_share": scored_baskets / test_baskets if test_baskets else float("nan"),
+    }
+
+
+def metrics_over_all_test_baskets(
+    ranked_lists, episodes, catalogue: ItemVocabulary, cutoff, k: int
+) -> dict:
+    """Ranking metrics at ``k`` over EVERY test basket and every item in it, so that a small
+    catalogue cannot inflate them.
+
+    ``ranked_lists`` are the rankings of the cases of :func:`next_basket_cases` (same
+    episodes, catalogue and cutoff), in their order. A basket without catalogue items counts
+    as a case with no hit, and items outside the catalogue stay relevant (no ranking can hold
+    them): recall, NDCG and the others are divided by every distinct item bought. Returns the
+    keys of :func:`offline_metrics` (``num_users`` = all test baskets with an item).
+    """
+    basket, ids, codes, scored_baskets = _test_baskets(episodes, catalogue, cutoff)
+    if len(ranked_lists) != len(scored_baskets):
+        raise ValueError(
+            f"got {len(ranked_lists)} ranked lists for {len(scored_baskets)} scored test "
+            "baskets; rank the cases of next_basket_cases(episodes, catalogue, H, cutoff)"
+        )
+    tail = pd.factorize(codes)[0]  # a distinct negative id per tail item: never ranked
+    relevant_ids = np.where(ids != catalogue.other, ids, -1 - tail)
+    relevant = pd.Series(relevant_ids).groupby(basket).unique()  # basket -> its items
+    ranked_by_basket = dict(zip(scored_baskets, ranked_lists, strict=True))
+    empty = np.zeros(0, np.int64)
+    all_ranked = [np.asarray(ranked_by_basket.get(b, empty))[:k] for b in relevant.index]
+    result = mean_ranking_metrics(all_ranked, list(relevant.to_numpy()), k)
+    result["coverage"] = catalogue_coverage(list(ranked_lists), catalogue.other)
+    return result

@@ -3,7 +3,7 @@
 * ``SoftmaxPolicy``: a stochastic policy with known action probabilities,
   ``pi(a | x) = (1 - epsilon) softmax(scores(x) / temperature)_a + epsilon / num_items``;
   the uniform share ``epsilon > 0`` gives every item a positive probability (positivity).
-* ``popularity_scores`` (the logging policy's scores: log purchase counts) and
+* ``popularity_scorer`` (the logging policy's scores: log purchase counts) and
   ``affinity_scores`` (a history-based target: popularity plus a bonus for the categories the
   shopper clicked in the observed history). Both read the observation only.
 * ``collect_logs``: one session per shopper under a policy, stored as padded ``(n, T)`` arrays.
@@ -19,6 +19,8 @@ import numpy as np
 from dqrec import ope
 from dqrec.envs import CLICK, Catalogue, VecShopEnv, split_observation
 from dqrec.metrics import mean_ci
+from dqrec.rollout import rollout
+from dqrec.seeds import POPULARITY_FIT_SEED
 
 
 class SoftmaxPolicy:
@@ -51,7 +53,7 @@ def sample_actions(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.minimum((cdf <= u).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
 
 
-def popularity_scores(popularity):
+def popularity_scorer(popularity):
     """Scores ``log(1 + purchases of item a)`` for every shopper (ignores the history)."""
     log_pop = np.log1p(np.asarray(popularity, float))  # (num_items,)
     return lambda obs: np.broadcast_to(log_pop, (len(obs), len(log_pop)))
@@ -75,14 +77,14 @@ def affinity_scores(popularity, category, history_len: int, bonus: float):
     return scores
 
 
-def default_policies(shop_config, popularity_seed: int = 7):
+def default_policies(shop_config, popularity_seed: int = POPULARITY_FIT_SEED):
     """The book's pair: logging ``mu`` = softmax(log popularity), temperature 1, epsilon 0.3;
     target ``pi`` = softmax(affinity scores, bonus 0.6), temperature 0.8, epsilon 0.3."""
     from dqrec.baselines import PopularityPolicy  # baselines sit in the same layer
 
     popularity = PopularityPolicy.fit(shop_config, seed=popularity_seed).popularity
     category = Catalogue.from_config(shop_config).category  # public item attributes
-    logging = SoftmaxPolicy(popularity_scores(popularity), temperature=1.0, epsilon=0.3)
+    logging = SoftmaxPolicy(popularity_scorer(popularity), temperature=1.0, epsilon=0.3)
     scores = affinity_scores(popularity, category, shop_config.history_len, bonus=0.6)
     return logging, SoftmaxPolicy(scores, temperature=0.8, epsilon=0.3)
 
@@ -97,6 +99,18 @@ class Logs(NamedTuple):
     mask: np.ndarray  # (n, T) bool, True on real steps
 
 
+class _Sampler:
+    """Samples ``policy.probabilities`` with ``rng`` (not the policy's own generator) and keeps
+    the probabilities of the last step, so that a log can store ``mu(a_t | x_t)``."""
+
+    def __init__(self, policy, rng: np.random.Generator):
+        self.policy, self.rng, self.probs = policy, rng, None
+
+    def act(self, obs: np.ndarray, env=None) -> np.ndarray:
+        self.probs = self.policy.probabilities(obs)  # (N, num_items)
+        return sample_actions(self.probs, self.rng)
+
+
 def collect_logs(shop_config, logging_policy, num_sessions: int, seed: int) -> Logs:
     """Run ``logging_policy`` for one session of each of ``num_sessions`` shoppers.
 
@@ -104,9 +118,6 @@ def collect_logs(shop_config, logging_policy, num_sessions: int, seed: int) -> L
     the same seed gives the same logs.
     """
     n, t_max = num_sessions, shop_config.max_steps
-    env = VecShopEnv(shop_config, num_envs=n, seed=seed)
-    obs, _ = env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
     logs = Logs(
         obs=np.zeros((n, t_max, shop_config.obs_dim), np.float32),
         actions=np.zeros((n, t_max), np.int64),
@@ -114,19 +125,17 @@ def collect_logs(shop_config, logging_policy, num_sessions: int, seed: int) -> L
         logging_probs=np.ones((n, t_max)),
         mask=np.zeros((n, t_max), bool),
     )
-    active = np.ones(n, bool)  # still in their first (logged) session
-    for t in range(t_max):
-        probs = logging_policy.probabilities(obs)  # (n, num_items)
-        actions = sample_actions(probs, rng)
-        logs.obs[active, t] = obs[active]
+    sampler = _Sampler(logging_policy, np.random.default_rng(seed))
+
+    def log(step):  # only the rows still in their first (logged) session are logged
+        active, t, actions = step.active, step.t, step.actions
+        logs.obs[active, t] = step.obs[active]
         logs.actions[active, t] = actions[active]
-        logs.logging_probs[active, t] = probs[active, actions[active]]
+        logs.logging_probs[active, t] = sampler.probs[active, actions[active]]
         logs.mask[:, t] = active
-        obs, rewards, terminated, truncated, _ = env.step(actions)
-        logs.rewards[active, t] = rewards[active]
-        active &= ~(terminated | truncated)  # rows autoreset to new shoppers are not logged
-        if not active.any():
-            break
+        logs.rewards[active, t] = step.rewards[active]
+
+    rollout(sampler, shop_config, n, seed, on_step=log)
     return logs
 
 
@@ -151,17 +160,12 @@ def true_value(shop_config, policy, num_sessions: int, seed: int) -> TrueValue:
     state: ``mean_i sum_a pi(a | x_0) E[r | shopper i, a]`` (``env.expected_rewards()``).
     """
     env = VecShopEnv(shop_config, num_envs=num_sessions, seed=seed)
-    obs, _ = env.reset(seed=seed)
+    obs, _ = env.reset(seed=seed)  # the shoppers that the rollout below starts from
     first = float(np.mean(np.sum(policy.probabilities(obs) * env.expected_rewards(), axis=1)))
-    rng = np.random.default_rng(seed)
-    returns, active = np.zeros(num_sessions), np.ones(num_sessions, bool)
-    while active.any():
-        obs, rewards, terminated, truncated, _ = env.step(
-            sample_actions(policy.probabilities(obs), rng)
-        )
-        returns += np.where(active, rewards, 0.0)
-        active &= ~(terminated | truncated)
-    mean, half_width = mean_ci(returns)
+    sessions = rollout(
+        _Sampler(policy, np.random.default_rng(seed)), shop_config, num_sessions, seed
+    )
+    mean, half_width = mean_ci(sessions.returns)
     return TrueValue(mean, half_width, first)
 
 

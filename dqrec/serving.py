@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from dqrec.checkpoint import ModelFileError
 from dqrec.envs import CLICK, NUM_SESSION_FEATURES, PURCHASE, SKIP
+from dqrec.outputs import dir_mode
 from dqrec.two_tower import TwoTowerQNetwork, chunked_top_k
 
 INFO_FILE = "dqrec_export.json"  # beside saved_model.pb: sizes and the shop config
@@ -153,7 +154,7 @@ def export_saved_model(model, path, k, shop_config=None, overwrite=False, chunk_
         }
         tf.saved_model.save(module, str(tmp), signatures=signatures)
         (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; an export is meant to be read by servers
+        os.chmod(tmp, dir_mode())  # mkdtemp makes it private; servers must read an export
         if path.exists():  # overwrite: move the old export aside, then swap the new one in
             old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
             os.replace(path, old / "export")
@@ -204,7 +205,12 @@ class ExportedRecommender:
 
 
 def load_saved_model(path) -> ExportedRecommender:
-    """Load an export of ``export_saved_model``; ``ModelFileError`` says what is wrong."""
+    """Load an export of ``export_saved_model``; ``ModelFileError`` says what is wrong.
+
+    Trusted exports only: loading runs the TensorFlow graph stored in the folder, and a graph
+    can do whatever TensorFlow's operations can (read and write files, for one). Unlike a
+    ``.keras`` file in Keras safe mode, nothing here can tell a crafted graph from ours.
+    """
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"saved model {path} does not exist")

@@ -24,14 +24,22 @@ import gymnasium
 import keras
 import numpy as np
 
-from dqrec import checkpoint as ckpt
 from dqrec.agent import DQNAgent
 from dqrec.config import ConfigError, TrainConfig, to_dict
 from dqrec.envs import VecShopEnv
+from dqrec.envs.gym import GymVecEnv
 from dqrec.evaluate import evaluate_gym_policy, evaluate_policy
 from dqrec.exploration import LinearSchedule, epsilon_greedy
+from dqrec.memory import check_fits, train_bytes
 from dqrec.nstep import NStepWindow
+from dqrec.outputs import RunLock, check_output_dir, remove_stale_temp_files
 from dqrec.replay import ReplayBuffer
+from dqrec.resume import (  # noqa: F401  (ResumeWarning, CheckpointConfigError: public here too)
+    CheckpointConfigError,
+    ResumeWarning,
+    restore_newest,
+    save_training_state,
+)
 
 
 @dataclass
@@ -53,36 +61,6 @@ class History:
         return {
             f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "agent"
         }
-
-
-class _GymVecEnv:
-    """A Gymnasium vector env with same-step autoreset, returning dense ``final_obs``."""
-
-    def __init__(self, env_id, num_envs, seed):
-        mode = gymnasium.vector.AutoresetMode.SAME_STEP
-        self.env = gymnasium.make_vec(
-            env_id,
-            num_envs=num_envs,
-            vectorization_mode="sync",
-            vector_kwargs={"autoreset_mode": mode},
-        )
-        self.seed = seed
-        self.single_action_space = self.env.single_action_space
-        self.single_observation_space = self.env.single_observation_space
-
-    def reset(self, seed=None):
-        obs, info = self.env.reset(seed=seed)
-        return np.asarray(obs, np.float32), info
-
-    def step(self, actions):
-        obs, rewards, terminated, truncated, info = self.env.step(actions)
-        obs = np.asarray(obs, np.float32)
-        final_obs = obs.copy()
-        if "_final_obs" in info:
-            for i in np.flatnonzero(info["_final_obs"]):
-                final_obs[i] = info["final_obs"][i]
-        info = {"final_obs": final_obs}
-        return obs, np.asarray(rewards, np.float32), terminated, truncated, info
 
 
 def make_agent(config: TrainConfig, obs_dim, num_actions) -> DQNAgent:
@@ -107,12 +85,12 @@ def _make_env(config: TrainConfig, catalogue=None):
     if config.env_id is None:
         return VecShopEnv(config.shop, config.num_envs, config.seed, catalogue=catalogue)
     try:
-        return _GymVecEnv(config.env_id, config.num_envs, config.seed)
+        return GymVecEnv(config.env_id, config.num_envs, config.seed)
     except gymnasium.error.Error as exc:
         raise ConfigError(f"TrainConfig.env_id {config.env_id!r} cannot be made: {exc}") from None
 
 
-def _evaluate(agent, config, catalogue=None):
+def _evaluate_greedy(agent, config, catalogue=None):
     if config.env_id is None:
         shop, n, seed = config.shop, config.num_eval_shoppers, config.eval_seed
         return evaluate_policy(agent, shop, n, seed, catalogue)
@@ -127,9 +105,31 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     ``callback(env_steps, history)``, if given, is called after every iteration.
     ``catalogue`` replaces the shop's generated catalogue (e.g. one calibrated from data,
     ``dqrec.calibrate``) for training and evaluation.
+
+    Before anything is built: a run whose arrays cannot fit in memory is refused
+    (``ConfigError`` with the estimate), and ``checkpoint_dir`` must be a writable folder.
+    While the run lasts it holds the folder's lock (``dqrec.outputs.RunLock``; a second run
+    there gets ``RunLockedError``), and it first removes temp files a killed run left. A
+    newest checkpoint that does not load is skipped, with a ``ResumeWarning`` naming it and
+    the reason, for the newest one that does.
     """
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"train() needs a TrainConfig, got {type(config).__name__}")
+    check_fits(
+        train_bytes(config),
+        f"TrainConfig(replay_capacity={config.replay_capacity}, "
+        f"num_eval_shoppers={config.num_eval_shoppers}, num_envs={config.num_envs})",
+    )
+    if config.checkpoint_dir is None:
+        return _train(config, resume, callback, catalogue)
+    check_output_dir(config.checkpoint_dir, "TrainConfig.checkpoint_dir")
+    # one run at a time writes a checkpoint folder; a killed run's temp files go
+    with RunLock(config.checkpoint_dir):
+        remove_stale_temp_files(config.checkpoint_dir)
+        return _train(config, resume, callback, catalogue)
+
+
+def _train(config, resume, callback, catalogue):
     env = _make_env(config, catalogue)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     num_actions = int(env.single_action_space.n)
@@ -143,11 +143,10 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
     env_steps = 0
     episode_returns = np.zeros(config.num_envs)
 
-    latest = ckpt.latest_checkpoint(config.checkpoint_dir) if config.checkpoint_dir else None
-    if resume and latest is not None:
-        env_steps, obs, episode_returns = _restore(
-            latest, config, agent, replay, window, rng, env, history
-        )
+    if resume and config.checkpoint_dir:
+        restored = restore_newest(config, agent, replay, window, rng, env, history)
+        if restored is not None:
+            env_steps, obs, episode_returns = restored
 
     writer = _summary_writer(config.tensorboard_dir)
     progress = _progress_bar(config, env_steps)
@@ -178,18 +177,22 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
                 history.losses.append(stats["loss"])
                 history.mean_q.append(stats["mean_q"])
         if config.eval_every and env_steps // config.eval_every > before // config.eval_every:
-            _record_eval(history, env_steps, _evaluate(agent, config, catalogue), writer, epsilon)
+            _record_eval(
+                history, env_steps, _evaluate_greedy(agent, config, catalogue), writer, epsilon
+            )
         if config.checkpoint_dir and (
             env_steps // config.checkpoint_every > before // config.checkpoint_every
         ):
             history.wall_time = wall_before + time.perf_counter() - started
-            _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history)
+            save_training_state(
+                config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history
+            )
         progress.update(n)
         if callback is not None:
             callback(env_steps, history)
     progress.close()
     if not history.eval_steps or history.eval_steps[-1] != env_steps:
-        result = _evaluate(agent, config, catalogue)
+        result = _evaluate_greedy(agent, config, catalogue)
         _record_eval(history, env_steps, result, writer, schedule(env_steps))
     history.wall_time = wall_before + time.perf_counter() - started
     return history
@@ -242,47 +245,3 @@ def _progress_bar(config, initial):
         unit="step",
         desc="training",
     )
-
-
-def _save(config, env_steps, obs, episode_returns, agent, replay, window, rng, env, history):
-    arrays = {f"agent/{k}": v for k, v in agent.get_state().items()}
-    arrays.update({f"replay/{k}": v for k, v in replay.state_dict().items()})
-    arrays.update({f"nstep/{k}": v for k, v in window.state_dict().items()})
-    arrays.update({f"env/{k}": v for k, v in env.get_state().items()})
-    arrays.update(obs=obs, episode_returns=episode_returns)
-    meta = {
-        "env_steps": env_steps,
-        "config": to_dict(config),
-        "rng": rng.bit_generator.state,
-        "history": history.to_dict(),
-    }
-    ckpt.save_checkpoint(config.checkpoint_dir, env_steps, arrays, meta, config.keep_checkpoints)
-
-
-def _restore(path, config, agent, replay, window, rng, env, history):
-    arrays, meta = ckpt.load_checkpoint(path)
-    saved = json.loads(json.dumps(meta.get("config")))
-    current = json.loads(json.dumps(to_dict(config)))
-    # Fields that may change between the pieces of one run without changing its numbers.
-    for free in ("progress", "tensorboard_dir", "checkpoint_dir", "keep_checkpoints"):
-        saved.pop(free, None), current.pop(free, None)
-    if saved != current:
-        changed = sorted(k for k in current if saved.get(k) != current[k]) if saved else ["all"]
-        raise ckpt.CheckpointError(
-            f"checkpoint {path} was written by a run with a different config "
-            f"(differs in: {', '.join(changed)}); use another checkpoint_dir or the same config"
-        )
-    try:
-        agent.set_state({k[6:]: v for k, v in arrays.items() if k.startswith("agent/")})
-        replay.load_state_dict({k[7:]: v for k, v in arrays.items() if k.startswith("replay/")})
-        window.load_state_dict({k[6:]: v for k, v in arrays.items() if k.startswith("nstep/")})
-        env.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("env/")})
-        obs, episode_returns = arrays["obs"], arrays["episode_returns"]
-        rng.bit_generator.state = meta["rng"]
-    except (KeyError, ValueError) as exc:
-        raise ckpt.CheckpointError(
-            f"checkpoint {path} is incomplete or mismatched ({exc})"
-        ) from None
-    for name, value in meta["history"].items():
-        setattr(history, name, value)
-    return int(meta["env_steps"]), obs, episode_returns

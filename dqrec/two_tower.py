@@ -37,6 +37,7 @@ import tensorflow as tf
 from dqrec.envs.codec import NUM_SESSION_FEATURES
 from dqrec.losses import huber
 from dqrec.networks import PooledHistoryEncoder
+from dqrec.policy import StepStats
 from dqrec.targets import td_targets
 
 
@@ -314,7 +315,8 @@ def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0, d
 
     The target is ``sampled_td_targets`` over ``candidates`` ``(K,)`` (``sample_candidates``), and the regressed
     ``Q(s, a)`` needs only the taken item's row, so the cost of a step does not grow with the
-    catalogue. Returns a ``tf.function`` that returns the mean Huber loss.
+    catalogue. Returns ``train_step(...) -> StepStats``: the mean Huber loss and the mean
+    ``Q(s, a)`` of the taken items, as every learner's step reports (``dqrec.policy``).
     """
 
     @tf.function
@@ -333,6 +335,10 @@ def make_sampled_train_step(online, target, optimizer, gamma, huber_delta=1.0, d
             loss = tf.reduce_mean(huber(targets - q_taken, huber_delta))
         grads = tape.gradient(loss, online.trainable_variables)
         optimizer.apply_gradients(zip(grads, online.trainable_variables, strict=True))
-        return loss
+        return loss, tf.reduce_mean(q_taken)
 
-    return step
+    def train_step(obs, actions, rewards, next_obs, terminated, candidates) -> StepStats:
+        loss, mean_q = step(obs, actions, rewards, next_obs, terminated, candidates)
+        return {"loss": float(loss), "mean_q": float(mean_q)}
+
+    return train_step

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -202,3 +203,154 @@ def test_notebook_page_shows_figures():
     assert sources, f"no PNG figure in the rendered DOM of {page.name}"
     for src in sources:
         assert _resolve(page, src)[0].exists(), f"{page.name}: figure {src} does not exist"
+
+
+# --- Layout and fonts, measured in the browser -------------------------------------------
+
+# Runs in the page once it has loaded and its fonts are ready; writes what it measured as JSON
+# into a <pre id="dqrec-measure"> that --dump-dom then shows.
+_MEASURE_JS = """
+<script>
+window.addEventListener("load", () => document.fonts.ready.then(() => {
+  const article = document.querySelector(".bd-article");
+  const right = article.getBoundingClientRect().right;
+  const result = {
+    viewport: window.innerWidth,
+    page_scroll_width: document.documentElement.scrollWidth,
+    article_width: article.clientWidth,
+    code_blocks: 0,
+    overflowing: [],
+    cjk: [],
+    fonts: [...document.fonts].map(face => [face.family.replace(/"/g, ""), face.status]),
+  };
+  for (const pre of article.querySelectorAll("pre")) {
+    if (!pre.offsetParent) continue;  // folded away (a closed solution): nothing to see
+    result.code_blocks += 1;
+    const box = pre.getBoundingClientRect();
+    if (pre.scrollWidth > pre.clientWidth + 1 || box.right > right + 1) {
+      result.overflowing.push(pre.textContent.trim().slice(0, 60));
+    }
+  }
+  result.wide_tables = [];
+  result.widest_table = 0;
+  for (const table of article.querySelectorAll("table")) {
+    if (!table.offsetParent) continue;
+    const box = table.getBoundingClientRect();
+    result.widest_table = Math.max(result.widest_table, Math.round(box.width));
+    if (box.right <= right + 1) continue;
+    // too wide for the column: allowed only inside a box of the column that scrolls
+    let scroller = table.parentElement;
+    while (scroller !== article && getComputedStyle(scroller).overflowX === "visible") {
+      scroller = scroller.parentElement;
+    }
+    if (scroller === article || scroller.getBoundingClientRect().right > right + 1) {
+      result.wide_tables.push(`${Math.round(box.width)} px: ` +
+        table.textContent.trim().replace(/\\s+/g, " ").slice(0, 60));
+    }
+  }
+  const cjk = /[\\u2e80-\\u2fdf\\u3000-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uff00-\\uffef]/;
+  for (const el of document.querySelectorAll("dt, .bd-sidebar-primary a")) {
+    if (cjk.test(el.textContent)) {
+      result.cjk.push([el.textContent.trim(), getComputedStyle(el).fontFamily]);
+    }
+  }
+  const out = document.createElement("pre");
+  out.id = "dqrec-measure";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+}));
+</script>
+"""
+
+
+def _measure(page: Path, width: int = 1280, height: int = 1000) -> dict:
+    """Open `page` at the given window size and return what _MEASURE_JS measured."""
+    html = page.read_text(encoding="utf-8")
+    assert "</body>" in html, f"{page.name} has no </body>"
+    # a sibling copy, so that every relative link of the page still resolves
+    probe = page.with_name(f".measure-{page.name}")
+    probe.write_text(html.replace("</body>", _MEASURE_JS + "</body>", 1), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            result = subprocess.run(
+                [
+                    CHROMIUM,
+                    *(flag for flag in CHROMIUM_FLAGS if "virtual-time" not in flag),
+                    "--virtual-time-budget=3000",  # no need to wait for MathJax here
+                    f"--user-data-dir={profile}",
+                    f"--window-size={width},{height}",
+                    "--dump-dom",
+                    probe.as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+    finally:
+        probe.unlink()
+    assert result.returncode == 0, f"chromium failed on {page}: {result.stderr[-2000:]}"
+    match = re.search(r'<pre id="dqrec-measure">(.*?)</pre>', result.stdout, re.S)
+    assert match, f"the measuring script did not run on {page.name}"
+    return json.loads(html_unescape(match.group(1)))
+
+
+# The pages with the most code: every notebook, and the algorithm chapter's listings.
+CODE_PAGES = ["book/algorithm.html"] + [
+    f"notebooks/{nb.stem}.html" for nb in sorted((REPO / "notebooks").glob("*.ipynb"))
+]
+
+
+@pytest.mark.slow  # one browser start per page, 5 to 15 s each
+@needs_chromium
+@pytest.mark.parametrize("name", CODE_PAGES)
+def test_code_fits_its_column_at_1280px(name):
+    page = SITE / name
+    if not page.exists():
+        pytest.skip(f"{name} is not in the built site")
+    measured = _measure(page, width=1280)
+    assert measured["code_blocks"] > 0, f"{name}: no visible code block to check"
+    assert not measured["overflowing"], (
+        f"{name}: code blocks wider than the {measured['article_width']}-px column at 1280 px "
+        f"(they would need sideways scrolling): {measured['overflowing']}"
+    )
+    assert not measured["wide_tables"], (
+        f"{name}: tables running past the {measured['article_width']}-px column at 1280 px: "
+        f"{measured['wide_tables']}"
+    )
+    assert measured["page_scroll_width"] <= measured["viewport"], f"{name} scrolls sideways"
+    # the reading column is wider than the theme's default (740 px at this window size)
+    assert measured["article_width"] >= 780, measured
+
+
+FONT = REPO / "book" / "static" / "fonts" / "noto-sans-sc-subset.woff"
+CJK_CHAR = re.compile(
+    r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+)
+
+
+def test_served_font_covers_every_cjk_character_on_the_site():
+    from fontTools.ttLib import TTFont
+
+    assert (FONT.parent / "OFL.txt").exists(), "the font's licence is not beside it"
+    assert FONT.stat().st_size < 100_000, "the CJK subset should stay a few tens of KB"
+    served = (SITE / "_static" / "fonts" / FONT.name).read_bytes()
+    assert served == FONT.read_bytes(), "the site serves another font file than book/static"
+    covered = {chr(code) for code in TTFont(FONT).getBestCmap()}
+    used = {char for page in PAGES for char in CJK_CHAR.findall(page.read_text("utf-8"))}
+    assert len(used) > 20, "the site shows almost no Chinese: is the glossary built?"
+    missing = "".join(sorted(used - covered))
+    assert not missing, (
+        f"characters on the site that the served font lacks: {missing!r}; "
+        "run book/cjk_font_subset.py (see its docstring)"
+    )
+
+
+@needs_chromium
+def test_glossary_chinese_uses_the_served_font():
+    measured = _measure(SITE / "book" / "glossary.html")
+    faces = dict(measured["fonts"])
+    assert faces.get("dqrec CJK") == "loaded", f"the CJK font was not loaded: {faces}"
+    assert len(measured["cjk"]) > 20, measured["cjk"]
+    for text, family in measured["cjk"]:
+        assert family.startswith('"dqrec CJK"'), f"{text!r} is set in {family}"

@@ -1,7 +1,5 @@
 """Loading, cleaning, episodes and transitions of UCI Online Retail (tiny files + real data)."""
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,10 +159,8 @@ REAL = data.default_data_path()
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL.is_file(), reason=f"shared data file absent: {REAL}")
 def test_real_data_loads_cleans_and_counts_add_up():
-    start = time.perf_counter()
     raw = data.load_online_retail()
     clean, report = data.clean_online_retail(raw)
-    assert time.perf_counter() - start < 20.0  # about 2.5 s measured; slack for a busy CI box
     assert report.raw_rows == len(raw) == 541_909
     assert sum(report.removed.values()) + report.kept_rows == report.raw_rows
     assert report.kept_rows == 391_150  # measured once; the rules are deterministic

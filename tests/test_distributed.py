@@ -45,7 +45,9 @@ for _ in range(6):
     batch = Batch(random_obs(n), rng.integers(0, shop.num_items, n).astype(np.int32),
                   rng.random(n).astype(np.float32), random_obs(n),
                   (rng.random(n) < 0.2).astype(np.float32), np.zeros(n, np.float32))
-    losses.append((single.train_step(batch)["loss"], mirrored.train_step(batch)))
+    stats = single.train_step(batch), mirrored.train_step(batch)
+    assert all(set(s) == {"loss", "mean_q"} for s in stats), stats  # one StepStats shape
+    losses.append([(s["loss"], s["mean_q"]) for s in stats])
 
 def max_relative_difference(a_weights, b_weights):
     return max(float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-12))
@@ -79,8 +81,9 @@ def test_mirrored_two_cpus_matches_single_device(grad_clip_norm):
     assert out["online"] < 1e-5, out
     assert out["target"] < 1e-5, out
     assert out["moved"] > 1e-3  # the networks really changed (not a trivially equal pair)
-    for single_loss, mirrored_loss in out["losses"]:
-        assert abs(single_loss - mirrored_loss) <= 1e-5 * max(abs(single_loss), 1.0)
+    for single_stats, mirrored_stats in out["losses"]:  # (loss, mean_q) of each step
+        for a, b in zip(single_stats, mirrored_stats, strict=True):
+            assert abs(a - b) <= 1e-5 * max(abs(a), 1.0)
 
 
 DIVIDE_SCRIPT = """
@@ -104,7 +107,7 @@ try:
     dqn.train_step(batch(5))
 except ValueError as exc:
     print("error:", exc)
-print("loss:", dqn.train_step(batch(4)), "steps:", int(dqn.step_counter.numpy()))
+print("loss:", dqn.train_step(batch(4))["loss"], "steps:", int(dqn.step_counter.numpy()))
 """
 
 

@@ -132,6 +132,13 @@ NO_TENSORFLOW = [
     "dqrec.tabular",
     "dqrec.evaluate",
     "dqrec.baselines",
+    "dqrec.policy",
+    "dqrec.rollout",
+    "dqrec.seeds",
+    "dqrec.outputs",
+    "dqrec.memory",
+    "dqrec.modelfile",
+    "dqrec.envs.gym",
 ]
 
 

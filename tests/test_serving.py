@@ -176,17 +176,20 @@ def test_load_errors(models, tmp_path):
 
 @pytest.mark.slow
 def test_cli_recommend_reads_an_export_like_a_keras_file(models, tmp_path):
+    """``--saved-model`` loads the export (asked for explicitly, never sniffed) and gives the
+    same ranking as the ``.keras`` file; without the flag the folder is refused."""
     model = models["QNetwork"]
     keras_file = save_model(model, tmp_path / "dqn.keras")
     export = export_saved_model(model, tmp_path / "dqn_export", K)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     outputs = []
-    for path in (keras_file, export):
+    for path, flag in ((keras_file, []), (export, ["--saved-model"])):
         args = [
             sys.executable,
             "-m",
             "dqrec",
             "recommend",
+            *flag,
             str(path),
             "--history",
             "3:click,40:skip,7:purchase",
@@ -198,3 +201,6 @@ def test_cli_recommend_reads_an_export_like_a_keras_file(models, tmp_path):
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert len(outputs[0].strip().splitlines()) == 6  # header + 5 ranks
+    refused = subprocess.run(args[:4] + [str(export)], capture_output=True, text=True, env=env)
+    assert refused.returncode == 1 and "--saved-model" in refused.stderr
+    assert refused.stderr.count("\n") == 1

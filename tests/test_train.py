@@ -72,6 +72,58 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.slow
+def test_resume_on_a_gymnasium_env_equals_an_uninterrupted_run(tmp_path):
+    from dqrec.train import train
+
+    def cartpole(**changes):
+        return small_config(
+            env_id="CartPole-v1",
+            network=NetworkConfig(encoder="mlp", hidden_units=(16,)),
+            num_eval_shoppers=4,
+            **changes,
+        )
+
+    uninterrupted = train(cartpole())
+    assert len(uninterrupted.episode_returns) > 20  # many episodes ended and autoreset
+
+    def crash(env_steps, history):
+        if env_steps >= 1_000:
+            raise Interrupted
+
+    config = cartpole(checkpoint_dir=str(tmp_path / "run"))
+    with pytest.raises(Interrupted):
+        train(config, callback=crash)
+    resumed = train(config)  # the envs are rebuilt by replaying their recorded actions
+    assert _numbers(resumed) == _numbers(uninterrupted)
+    weights = zip(
+        resumed.agent.online.get_weights(), uninterrupted.agent.online.get_weights(), strict=True
+    )
+    for wa, wb in weights:
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_gym_vec_env_state_replays_to_the_same_future():
+    from dqrec.envs.gym import GymVecEnv
+
+    env = GymVecEnv("CartPole-v1", 3, seed=0)
+    env.reset(seed=5)
+    gen = np.random.default_rng(0)
+    for _ in range(40):
+        env.step(gen.integers(0, 2, 3))
+    state = env.get_state()
+    twin = GymVecEnv("CartPole-v1", 3, seed=0)
+    twin.set_state(state)
+    for _ in range(60):  # episodes end and autoreset on both alike
+        actions = gen.integers(0, 2, 3)
+        a, b = env.step(actions), twin.step(actions)
+        for x, y in zip(a[:4], b[:4], strict=True):
+            np.testing.assert_array_equal(x, y)
+        np.testing.assert_array_equal(a[4]["final_obs"], b[4]["final_obs"])
+    with pytest.raises(ValueError, match="expected \\(steps, 3\\)"):
+        twin.set_state({"reset_seed": np.array(5), "actions": np.zeros((2, 4), np.int64)})
+
+
+@pytest.mark.slow
 def test_resume_refuses_a_checkpoint_of_another_config(tmp_path):
     from dqrec.train import train
 
@@ -95,8 +147,8 @@ def test_history_and_tensorboard(tmp_path):
 def test_training_and_evaluation_accept_a_custom_catalogue():
     import dataclasses
 
+    from dqrec.compare import compare_policies
     from dqrec.envs import Catalogue
-    from dqrec.runs import compare_policies
     from dqrec.train import train
 
     config = small_config(total_steps=400, eval_every=0)

@@ -201,7 +201,7 @@ def test_sampled_train_step_learns_a_constant_reward(shop_obs):
     actions = tf.constant(np.arange(len(obs)) * 7, tf.int32)
     candidates = sample_candidates(tf.constant([0, 0]), actions, SHOP.num_items, 16)
     losses = [
-        float(step(obs, actions, tf.ones(len(obs)), obs, tf.zeros(len(obs)), candidates))
+        step(obs, actions, tf.ones(len(obs)), obs, tf.zeros(len(obs)), candidates)["loss"]
         for _ in range(60)
     ]
     assert losses[-1] < 0.1 * losses[0]  # gamma = 0: Q(s, a) -> the reward 1

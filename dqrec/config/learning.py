@@ -7,6 +7,7 @@ run.
 """
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 from dqrec.config.checks import (
@@ -20,6 +21,7 @@ from dqrec.config.checks import (
     fail,
 )
 from dqrec.config.shop import ShopConfig
+from dqrec.seeds import EVAL_SEED
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class TrainConfig:
     epsilon_decay_steps: int = 50_000  # environment steps of linear decay
     eval_every: int = 25_000  # environment steps between evaluations (0: only at the end)
     num_eval_shoppers: int = 500  # fixed evaluation shoppers (episodes for Gymnasium envs)
-    eval_seed: int = 1_000_003  # seed of the evaluation shoppers, disjoint from training
+    eval_seed: int = EVAL_SEED  # seed of the evaluation shoppers, disjoint from training
     checkpoint_dir: str | None = None  # where checkpoints go; None: no checkpoints
     checkpoint_every: int = 25_000  # environment steps between checkpoints
     keep_checkpoints: int = 2  # newest checkpoints kept on disk
@@ -103,6 +105,9 @@ class TrainConfig:
     progress: bool = False  # show a progress bar
 
     def __post_init__(self):
+        for name in ("checkpoint_dir", "tensorboard_dir"):  # a pathlib.Path is a path too
+            if isinstance(getattr(self, name), os.PathLike):
+                object.__setattr__(self, name, os.fspath(getattr(self, name)))
         check_type(self, "shop", ShopConfig)
         check_type(self, "network", NetworkConfig)
         check_type(self, "agent", AgentConfig)
@@ -136,11 +141,6 @@ class TrainConfig:
                 f"TrainConfig.network.encoder must be 'mlp' for a Gymnasium env_id "
                 f"({self.env_id!r}), got {self.network.encoder!r}"
             )
-        if self.env_id is not None and self.checkpoint_dir is not None:
-            raise ConfigError(
-                "TrainConfig.checkpoint_dir is supported for the shop only "
-                f"(env_id must be None, got {self.env_id!r})"
-            )
 
     def replace(self, **changes):
         """A copy with some fields changed (and validated again)."""
@@ -153,11 +153,42 @@ def to_dict(config) -> dict:
 
 
 def from_dict(data: dict) -> "TrainConfig":
-    """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated)."""
+    """Rebuild a ``TrainConfig`` from ``to_dict`` output (tuples restored, types validated).
+
+    The sections ``shop``, ``network`` and ``agent`` must be there (``to_dict`` writes
+    them; a record without them is not a config, and defaults would silently describe another
+    run); a field missing inside a section takes its default. Anything else that is not a
+    dict of known fields is a ``ConfigError`` naming it.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"from_dict needs a dict (from to_dict), got {type(data).__name__}")
     data = dict(data)
-    shop = ShopConfig(**data.pop("shop"))
-    network = dict(data.pop("network"))
-    network["hidden_units"] = tuple(network["hidden_units"])
-    return TrainConfig(
-        shop=shop, network=NetworkConfig(**network), agent=AgentConfig(**data.pop("agent")), **data
-    )
+    parts = {}
+    for name, cls in (("shop", ShopConfig), ("network", NetworkConfig), ("agent", AgentConfig)):
+        if name not in data:
+            raise ConfigError(
+                f"from_dict: the record has no {name!r} section (expected the output of "
+                f"to_dict, with keys shop, network, agent); got keys {sorted(data, key=str)}"
+            )
+        section = data.pop(name)
+        if not isinstance(section, dict):
+            raise ConfigError(
+                f"from_dict: {name!r} must be a dict of {cls.__name__} fields, "
+                f"got {type(section).__name__}"
+            )
+        section = dict(section)
+        if name == "network" and isinstance(section.get("hidden_units"), list):
+            section["hidden_units"] = tuple(section["hidden_units"])
+        parts[name] = _build(cls, section, f"{name}.")
+    return _build(TrainConfig, {**data, **parts}, "")
+
+
+def _build(cls, fields, prefix):
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(fields) - known, key=str)
+    if unknown:
+        raise ConfigError(
+            f"from_dict: unknown {cls.__name__} field {prefix}{unknown[0]!s}; "
+            f"expected some of {sorted(known)}"
+        )
+    return cls(**fields)

@@ -13,6 +13,9 @@ from dqrec.config.checks import check_bool, check_float, check_int
 from dqrec.envs.codec import NUM_SESSION_FEATURES  # the observation layout lives there
 
 INF = math.inf
+# Bound of every knob that would otherwise be unbounded: far beyond any sensible value, and
+# small enough that rewards, returns and their squares stay finite (1e308 gave inf returns).
+BIG = 1e6
 
 
 @dataclass(frozen=True)
@@ -97,32 +100,32 @@ class ShopConfig:
             "max_steps": (1, 1_000_000),
             "catalogue_seed": (0, 2**63 - 1),
         }
-        floats = {  # field: (lowest, highest), both inclusive
-            "item_spread": (0.0, INF),
+        floats = {  # field: (lowest, highest), both inclusive; BIG keeps results finite
+            "item_spread": (0.0, BIG),
             "clickbait_fraction": (0.0, 1.0),
-            "price_min": (0.0, INF),
-            "price_max": (self.price_min, INF),
-            "appeal_std": (0.0, INF),
-            "clickbait_appeal": (-INF, INF),
-            "satisfaction_max": (0.0, INF),
-            "clickbait_satisfaction": (-INF, INF),
-            "affinity_scale": (0.0, INF),
-            "click_bias": (-INF, INF),
-            "purchase_bias": (-INF, INF),
-            "purchase_affinity": (0.0, INF),
-            "price_sensitivity": (0.0, INF),
-            "purchase_satisfaction": (0.0, INF),
-            "fatigue_weight": (0.0, INF),
+            "price_min": (0.0, BIG),
+            "price_max": (self.price_min, BIG),
+            "appeal_std": (0.0, BIG),
+            "clickbait_appeal": (-BIG, BIG),
+            "satisfaction_max": (0.0, BIG),
+            "clickbait_satisfaction": (-BIG, BIG),
+            "affinity_scale": (0.0, BIG),
+            "click_bias": (-BIG, BIG),
+            "purchase_bias": (-BIG, BIG),
+            "purchase_affinity": (0.0, BIG),
+            "price_sensitivity": (0.0, BIG),
+            "purchase_satisfaction": (0.0, BIG),
+            "fatigue_weight": (0.0, BIG),
             "fatigue_decay": (0.0, 1.0),
             "drift_rate": (0.0, 1.0),
-            "patience_min": (1e-9, INF),
-            "patience_max": (self.patience_min, INF),
-            "step_cost": (0.0, INF),
-            "skip_cost": (0.0, INF),
-            "satisfaction_weight": (0.0, INF),
-            "passive_drain": (1e-9, INF),
-            "revenue_weight": (0.0, INF),
-            "click_weight": (0.0, INF),
+            "patience_min": (1e-9, BIG),
+            "patience_max": (self.patience_min, BIG),
+            "step_cost": (0.0, BIG),
+            "skip_cost": (0.0, BIG),
+            "satisfaction_weight": (0.0, BIG),
+            "passive_drain": (1e-9, BIG),
+            "revenue_weight": (0.0, BIG),
+            "click_weight": (0.0, BIG),
         }
         for name, (low, high) in ints.items():
             check_int(self, name, low, high)

@@ -17,7 +17,10 @@ One module per job (every name below is importable from ``dqrec.data``):
 * ``eventlog``: another shop's log from a column mapping (``EventLogSpec``, ``load_event_log``);
 * ``episodes``: episodes, the ``ItemVocabulary`` (the action space: top-N items + "other"),
   session features and transitions, the time split;
-* ``scores``: popularity and co-purchase scores, the two non-learning baselines.
+* ``scores``: popularity and co-purchase scores (co-occurrence within a user's episode when
+  the log has no baskets), the two non-learning baselines;
+* ``fetch``: ``fetch_online_retail()`` downloads, checks and caches the official data once;
+* ``sample``: a 4% real sample committed with the package, for tests and quick runs.
 """
 
 from dqrec.data.episodes import (
@@ -30,19 +33,20 @@ from dqrec.data.episodes import (
     time_split,
     to_transitions,
 )
-from dqrec.data.eventlog import EventLogSpec, load_event_log
+from dqrec.data.eventlog import MISSING_IDS, EventLogSpec, LoadReport, load_event_log
+from dqrec.data.fetch import OFFICIAL_URL, fetch_online_retail
 from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
+from dqrec.data.paths import DEFAULT_RELATIVE_PATH, data_home, default_data_path
 from dqrec.data.retail import (
     CLEANING_RULES,
-    DEFAULT_RELATIVE_PATH,
     PRODUCT_CODE,
     RETAIL_COLUMNS,
     CleaningReport,
     clean_online_retail,
-    default_data_path,
     load_online_retail,
     retail_events,
 )
+from dqrec.data.sample import sample_data_path
 from dqrec.data.scores import copurchase_scores, popularity_scores
 
 __all__ = [
@@ -50,17 +54,22 @@ __all__ = [
     "DEFAULT_RELATIVE_PATH",
     "FEEDBACK_CODES",
     "LOG_MAX_STEPS",
+    "MISSING_IDS",
+    "OFFICIAL_URL",
     "PRODUCT_CODE",
     "RETAIL_COLUMNS",
     "CleaningReport",
     "DataError",
     "EventLogSpec",
     "ItemVocabulary",
+    "LoadReport",
     "Transitions",
     "build_episodes",
     "clean_online_retail",
     "copurchase_scores",
+    "data_home",
     "default_data_path",
+    "fetch_online_retail",
     "load_event_log",
     "load_online_retail",
     "parse_number",
@@ -68,6 +77,7 @@ __all__ = [
     "popularity_scores",
     "read_text_table",
     "retail_events",
+    "sample_data_path",
     "session_features",
     "time_split",
     "to_transitions",

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from dqrec.data.files import DataError
 from dqrec.data.retail import retail_events
 from dqrec.envs.codec import CLICK, PURCHASE, SKIP
 from dqrec.envs.codec import session_features as encode_session_features
@@ -38,12 +39,23 @@ def build_episodes(events: pd.DataFrame) -> pd.DataFrame:
 
     Accepts the cleaned retail table or canonical events (:func:`retail_events`,
     ``dqrec.data.eventlog.load_event_log``). A basket's lines keep their order in the file, so an
-    invoice is unrolled into consecutive steps. Adds ``step`` (0-based within the user),
+    invoice is unrolled into consecutive steps; events (and baskets) with equal timestamps keep
+    their order in the input. Logs without a clock (``timestamp`` all NaT) are taken in input
+    order within each user. Adds ``step`` (0-based within the user),
     ``basket_index`` (0-based), ``line_in_basket`` and ``last`` (the user's final step).
     """
     events = _as_events(events)
-    events = events.assign(_line=np.arange(len(events)))
-    events = events.sort_values(["user", "timestamp", "basket", "_line"]).drop(columns="_line")
+    line = np.arange(len(events))
+    # Equal timestamps keep the file order: a basket sorts by its first line (not by its id as
+    # text, which put row 10 before row 2), then lines by their position in the input.
+    first_line = (
+        pd.Series(line)
+        .groupby([events["user"].to_numpy(), events["basket"].to_numpy()], sort=False, dropna=False)
+        .transform("min")
+    )
+    events = events.assign(_line=line, _basket_line=first_line.to_numpy())
+    events = events.sort_values(["user", "timestamp", "_basket_line", "_line"], kind="stable")
+    events = events.drop(columns=["_line", "_basket_line"])
     events = events.reset_index(drop=True)
     by_user = events.groupby("user", sort=False)
     user_changed = events["user"] != events["user"].shift()
@@ -166,7 +178,17 @@ def to_transitions(
     obs = np.concatenate([items, codes, features], axis=1).astype(np.float32)
     next_obs = np.concatenate([next_items, next_codes, next_features], axis=1).astype(np.float32)
     weights = episodes["event"].map(event_rewards or {}).fillna(0.0).to_numpy(float)
-    reward = (weights + value_transform(episodes["value"].to_numpy(float))).astype(np.float32)
+    values = episodes["value"].to_numpy(float)
+    with np.errstate(all="ignore"):  # checked just below
+        reward = (weights + value_transform(values)).astype(np.float32)
+    bad = ~np.isfinite(reward)
+    if bad.any():  # e.g. log1p of a negative value: NaN rewards would poison every update
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"event {row} (user {episodes['user'].iloc[row]}, item "
+            f"{episodes['item'].iloc[row]}): value {float(values[row])!r} gives the reward "
+            f"{float(reward[row])!r}; rewards must be finite (log1p needs value > -1)"
+        )
     keep = np.ones(len(episodes), bool)  # steps before start_time are context only
     if start_time is not None:
         keep = (episodes["timestamp"] >= pd.Timestamp(start_time)).to_numpy()
@@ -189,5 +211,11 @@ def time_split(df: pd.DataFrame, cutoff) -> tuple[pd.DataFrame, pd.DataFrame]:
     test step, so nothing from the future leaks into a context.
     """
     column = "InvoiceDate" if "InvoiceDate" in df.columns else "timestamp"
+    if df[column].isna().any():
+        raise DataError(
+            f"time_split: {int(df[column].isna().sum())} of {len(df)} rows have no time "
+            f"(column {column!r} is NaT: a log loaded without a clock); split by position "
+            "within each user instead"
+        )
     before = (df[column] < pd.Timestamp(cutoff)).to_numpy()
     return df[before].reset_index(drop=True), df[~before].reset_index(drop=True)

@@ -5,7 +5,7 @@ Dataset: Daqing Chen, Sai Liang Sain and Kun Guo (2012), UCI Machine Learning Re
 dataset 352 "Online Retail", CC BY 4.0.
 """
 
-import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dqrec.data.files import DataError, parse_number, parse_time, read_text_table
+from dqrec.data.paths import default_data_path
 
 RETAIL_COLUMNS = (
     "InvoiceNo",
@@ -25,19 +26,11 @@ RETAIL_COLUMNS = (
     "Country",
 )
 
-DEFAULT_RELATIVE_PATH = Path("online_retail") / "online_retail.csv.gz"
 
 # A product code is five digits, optionally followed by letters for a variant (85123A).
 # Everything else is a service line: POST, DOT, M, D, C2, S, B, BANK CHARGES, AMAZONFEE,
 # PADS, CRUK, gift vouchers (gift_0001_10), DCGS... samples.
 PRODUCT_CODE = r"^\d{5}[A-Za-z]*$"
-
-
-def default_data_path() -> Path:
-    """$DQREC_DATA_DIR/online_retail/online_retail.csv.gz, else <repo>/../shared/data/..."""
-    if os.environ.get("DQREC_DATA_DIR"):
-        return Path(os.environ["DQREC_DATA_DIR"]) / DEFAULT_RELATIVE_PATH
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / DEFAULT_RELATIVE_PATH
 
 
 def _typed_retail(raw: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -61,6 +54,31 @@ def _typed_retail(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     )
 
 
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The official workbook as strings; a file that is not one is a ``DataError``."""
+    if not path.is_file():
+        raise DataError(f"{path.name}: file not found ({path})")
+    if path.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(path):
+        raise DataError(f"{path.name}: not an Excel .xlsx workbook (not a zip archive)")
+    try:
+        import openpyxl  # noqa: F401  (optional dependency, only for the Excel workbook)
+    except ImportError:
+        raise ImportError(
+            "reading the Excel workbook needs openpyxl: pip install openpyxl (or use the CSV copy)"
+        ) from None
+    try:
+        raw = pd.read_excel(path, dtype=str)
+    except ImportError:
+        raise
+    except Exception as exc:  # openpyxl/xlrd raise many types for a damaged workbook
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name}: not a readable Excel workbook ({reason})") from None
+    missing = [c for c in RETAIL_COLUMNS if c not in raw.columns]
+    if missing:
+        raise DataError(f"{path.name}: missing column(s) {missing}")
+    return raw
+
+
 def load_online_retail(path=None) -> pd.DataFrame:
     """Load UCI Online Retail from the shared CSV(.gz) or the official "Online Retail.xlsx".
 
@@ -70,19 +88,7 @@ def load_online_retail(path=None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else default_data_path()
     if path.suffix.lower() in (".xlsx", ".xls"):
-        if not path.is_file():
-            raise DataError(f"{path.name}: file not found ({path})")
-        try:
-            import openpyxl  # noqa: F401  (optional dependency, only for the Excel workbook)
-        except ImportError:
-            raise ImportError(
-                "reading the Excel workbook needs openpyxl: "
-                "pip install openpyxl (or use the CSV copy)"
-            ) from None
-        raw = pd.read_excel(path, dtype=str)
-        missing = [c for c in RETAIL_COLUMNS if c not in raw.columns]
-        if missing:
-            raise DataError(f"{path.name}: missing column(s) {missing}")
+        raw = _read_workbook(path)
     else:
         raw = read_text_table(path, RETAIL_COLUMNS)
     return _typed_retail(raw, path.name)

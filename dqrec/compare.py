@@ -11,6 +11,8 @@ from dqrec.baselines import OraclePolicy, PopularityPolicy, RandomPolicy
 from dqrec.checkpoint import ModelFileError
 from dqrec.config import ConfigError, TrainConfig, from_dict
 from dqrec.evaluate import evaluate_policy
+from dqrec.policy import Policy
+from dqrec.seeds import POPULARITY_FIT_SEED
 
 
 def myopic_config(config: TrainConfig) -> TrainConfig:
@@ -33,12 +35,16 @@ def baseline_policies(shop_config, seed=0, catalogue=None) -> dict:
     """Random, most popular and the (myopic) oracle."""
     return {
         "random": RandomPolicy(shop_config.num_items, seed=seed),
-        "most popular": PopularityPolicy.fit(shop_config, seed=seed + 7, catalogue=catalogue),
+        "most popular": PopularityPolicy.fit(
+            shop_config, seed=seed + POPULARITY_FIT_SEED, catalogue=catalogue
+        ),
         "oracle (myopic, sees latent)": OraclePolicy(),
     }
 
 
-def compare_policies(policies: dict, shop_config, num_shoppers, seed, catalogue=None) -> dict:
+def compare_policies(
+    policies: dict[str, Policy], shop_config, num_shoppers, seed, catalogue=None
+) -> dict:
     """``{name: EvalResult}`` for the given policies and every baseline, on one shopper set
     (``catalogue``: a custom catalogue, e.g. calibrated from data, for every policy)."""
     everything = {**policies, **baseline_policies(shop_config, catalogue=catalogue)}

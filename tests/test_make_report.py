@@ -1,0 +1,355 @@
+"""benchmarks/make_report.py: every kind of result file renders, an unknown file or line stops it
+with one clear line, and the committed book page matches the committed results.
+
+Fast and without TensorFlow: the report needs only NumPy, ``dqrec.metrics`` and matplotlib.
+"""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))  # make_report and its report_* modules live there
+make_report = importlib.import_module("make_report")
+ReportError = make_report.ReportError
+
+
+def curve(*returns, every=1000, seconds=10.0):
+    """An evaluation curve ``[env_steps, train_seconds, mean_return, return_ci]``."""
+    return [[every * (i + 1), seconds * (i + 1), r, 0.1] for i, r in enumerate(returns)]
+
+
+def sb3_run(task, impl, seed, final, train_seconds, returns):
+    return {
+        "bench": "sb3_compare_run",
+        "task": task,
+        "impl": impl,
+        "seed": seed,
+        "final_return": final,
+        "env_steps": 1000 * len(returns),
+        "train_seconds": train_seconds,
+        "env_steps_per_second": 1000 * len(returns) / train_seconds,
+        "curve": curve(*returns, seconds=train_seconds / len(returns)),
+        "load1_before": 0.5,
+        "load1_after": 0.7,
+    }
+
+
+MACHINE = {
+    "bench": "machine",
+    "date": "2026-01-02T03:04:05+00:00",
+    "cpu": "Test CPU",
+    "cpu_count": 2,
+    "load_avg": [0.25, 0.5, 0.75],
+    "python": "3.11.7",
+    "numpy": "2.4.6",
+}
+
+
+def dqn_line(seed, policy, mean_return):
+    return {
+        "bench": "dqn_vs_baselines",
+        "long_term_effects": True,
+        "seed": seed,
+        "policy": policy,
+        "mean_return": mean_return,
+        "return_ci": 0.1,
+        "ctr": 0.5,
+        "conversion": 0.25,
+        "revenue": 1.5,
+        "session_length": 12.0,
+        "coverage": 0.75,
+        "num_sessions": 100,
+        "train_seconds_dqn_and_myopic": 60.0 + seed,
+    }
+
+
+def scale_line(num_items, b1, load1):
+    return {
+        "bench": "scale",
+        "num_items": num_items,
+        "latency_ms_per_shopper_b1": b1,
+        "latency_ms_per_shopper_b256": b1 / 10,
+        "train_step_ms_sampled": 8.0,
+        "train_step_ms_full": num_items / 10,
+        "rss_mb": 800.0,
+        "peak_rss_mb": 900.0,
+        "load1": load1,
+    }
+
+
+# One small synthetic file per kind, and strings its rendering must contain.
+SAMPLES = {
+    "env": [
+        {"bench": "env_steps_per_second", "num_envs": 8, "value": 12345},
+        *(
+            {
+                "bench": "policy_return",
+                "policy": "random",
+                "long_term_effects": effects,
+                "num_shoppers": 10,
+                "mean": mean,
+                "ci95": 0.1,
+            }
+            for effects, mean in ((True, 0.625), (False, 1.875))
+        ),
+    ],
+    "throughput": [
+        {"bench": "env_steps_per_second", "num_envs": 2, "value": 777, "load1": 1.0},
+        {
+            "bench": "gradient_steps_per_second",
+            "batch_size": 64,
+            "steps_per_call": 4,
+            "value": 10.0,
+            "load1": 1.25,
+        },
+        {
+            "bench": "default_training_run",
+            "peak_rss_mb": 900,
+            "seconds": 20.5,
+            "mean_return": 5.5,
+            "load1": 1.5,
+        },
+    ],
+    "profile": [
+        {"bench": "env_steps_per_second", "env": "VecShopEnv", "num_envs": 1, "value": 501},
+        {"bench": "env_steps_per_second", "env": "VecShopEnv", "num_envs": 4, "value": 1585},
+        {
+            "bench": "gradient_steps_per_second",
+            "batch_size": 32,
+            "steps_per_call": 4,
+            "value": 290.0,
+            "transitions_per_second": 9280,
+            "compile_seconds": 70.5,
+        },
+        *(
+            {"bench": "loop_phases", "phase": phase, "ms_per_iteration": 20.0, "share": 0.5}
+            for phase in ("acting", "train_step")
+        ),
+        {"bench": "loop_phases_total", "num_envs": 32, "ms_per_iteration": 40.0},
+    ],
+    "dqn_vs_baselines": [
+        *(dqn_line(seed, "dqn", 5.0 + seed) for seed in (0, 1)),
+        *(dqn_line(seed, "random", 0.5) for seed in (0, 1)),
+        {"bench": "dqn_vs_baselines_summary", "long_term_effects": True, "policy": "dqn"},
+    ],
+    "sb3_cartpole": [
+        MACHINE,
+        sb3_run("cartpole", "dqrec", 0, 500.0, 40.0, (100.0, 480.0, 500.0)),
+        sb3_run("cartpole", "sb3", 0, 16.5, 80.0, (500.0, 100.0, 16.5)),
+    ],
+    "sb3_shop": [
+        MACHINE,
+        sb3_run("shop", "dqrec", 0, 5.0, 15.0, (0.9, 4.0, 5.0)),
+        sb3_run("shop", "sb3", 0, 0.8, 30.0, (0.7, 0.9, 0.8)),
+    ],
+    "ope": [
+        {
+            "bench": "ope",
+            "estimator": name,
+            "num_sessions": 1000,
+            "bias": bias,
+            "std": 0.01,
+            "rmse": 0.02,
+            "true_value": truth,
+            "repeats": 3,
+        }
+        for name, bias, truth in (("first_dm", -0.00287, 0.059), ("dr", -0.0384, 0.83))
+    ],
+    "scale": [
+        MACHINE,
+        scale_line(100, 0.5, 2.0),
+        scale_line(1000, 0.75, 3.0),
+        {
+            "bench": "scale_summary",
+            "cost_growth_over_linear": {"latency_ms_per_shopper_b1": 0.15},
+            "b1_under_5ms": True,
+        },
+    ],
+    "cli": [
+        {
+            "bench": "cli_latency",
+            "command": "help",
+            "repeats": 5,
+            "median_s": 0.082,
+            "min_s": 0.071,
+            "max_s": 0.097,
+            "exit_code": 0,
+            "stderr_lines": 0,
+            "load_1min": 4.41,
+        }
+    ],
+    "notebooks": [
+        {
+            "bench": "notebook",
+            "notebook": "notebooks/01_x.ipynb",
+            "seconds": 26.8,
+            "cpu_seconds": 26.7,
+            "peak_rss_mb": 632,
+            "load1": 1.0,
+        },
+        {"bench": "notebooks_total", "seconds": 26.8, "cpu_seconds": 26.7, "load1": 1.0},
+    ],
+    "portability": [
+        {
+            "bench": "portability",
+            "setting": name,
+            "env": env,
+            "total_steps": 1200,
+            "max_abs_weight_diff": diff,
+            "identical": diff == 0,
+            "final_return": 0.6461,
+            "load_1min": 7.25,
+        }
+        for name, env, diff in (("default", {}, 0.0), ("xla", {"XLA_FLAGS": "x"}, 2.4e-07))
+    ],
+    "offline": [
+        {"bench": "offline", "kind": "run", "split": "test", "cases": 4695, "transitions": 9},
+        {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 26.3}
+        | {"hr@10": 0.62, "ndcg@10": 0.22, "value@10": 35.1, "load1": 5.0},
+        {"bench": "offline", "kind": "summary", "method": "backbone", "seeds": 5}
+        | {"hr@10": 0.623, "hr@10_ci95": 0.011, "ndcg@10": 0.22, "ndcg@10_ci95": 0.005}
+        | {"value@10": 35.1, "value@10_ci95": 0.6, "load1": 5.0},
+    ],
+    "offline_validation": [
+        {"bench": "offline", "kind": "run", "args": {"encoder": "gru", "no_repeat": False}},
+        {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 104.4}
+        | {"hr@10": 0.652, "ndcg@10": 0.238, "value@10": 35.2, "load1": 5.07},
+    ],
+}
+
+EXPECTED = {
+    "env": ["| 8 | 12,345 |", "| `random` | 0.625 ± 0.1 | 1.88 ± 0.1 |", "not recorded"],
+    "throughput": [
+        "| 64 | 10 | 640 | 4 |",
+        "| `TrainConfig()` | 900 | 20.5 | 5.5 |",
+        "1.00 to 1.50",
+    ],
+    "profile": ["| 4 | 1,585 |", "| 32 | 290 | 9,280 | 70.5 |", "| acting | 20 | 50% |"],
+    "dqn_vs_baselines": ["**Long-term effects on** (2 training seeds", "| dqn | 2 | 5.5 ± 6.4 |"],
+    "sb3_cartpole": [
+        "Measured on 2026-01-02: CPU Test CPU, 2 cores",
+        "**1 of 1** seeds",
+        "**not established (1 seeds ran)**",
+        "| 0 | 500 | 500 | 16.5 | 500 |",
+    ],
+    "sb3_shop": ["seed by seed: 0.17.", "Target (at most 1/3 for every seed): **met**"],
+    "ope": ["true value 0.059;", "| `first_dm` | 1000 | -0.00287 |", "| `dr` | 1000 | -0.0384 |"],
+    "scale": ["| 1,000 | 0.75 | 0.075 | 8 | 100 | 800 | 900 | 3 |", "batch 1 with the largest"],
+    "cli": ["| `help` | 5 | 0.082 | 0.071 | 0.097 | 0 | 0 |", "4.41."],
+    "notebooks": ["| `01_x.ipynb` | 26.8 | 26.7 | 632 |", "| **total** | 26.8 | 26.7 | – |"],
+    "portability": ["| `xla` | `XLA_FLAGS=x` | 2.4e-07 | no | 0.6461 |", "1,200 steps"],
+    "offline": ["4695 test baskets", "| backbone | 0.623 ± 0.011 | 0.22 ± 0.005 | 35.1 ± 0.6 |"],
+    "offline_validation": ["| backbone | gru | yes | 0.652 | 0.238 | 35.2 | 104 |"],
+}
+
+
+def test_every_known_result_file_has_a_sample():
+    assert set(SAMPLES) == set(make_report.SECTIONS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", list(make_report.SECTIONS))
+def test_each_kind_renders_its_subsection(name):
+    section = make_report.SECTIONS[name]
+    text = make_report.render({name: SAMPLES[name]})
+    assert text.startswith(f"### {section.title}\n")
+    assert f"```bash\n{section.command}\n```" in text
+    assert f"benchmarks/results/{name}.jsonl" in section.command
+    for expected in EXPECTED[name]:
+        assert expected in text, f"{name}: {expected!r} not in\n{text}"
+    image = f"](images/benchmarks/{section.image})"
+    assert (image in text) == bool(section.plot)
+
+
+def test_subsections_follow_the_page_order():
+    text = make_report.render(dict(reversed(SAMPLES.items())))
+    titles = [line[4:] for line in text.splitlines() if line.startswith("### ")]
+    assert titles == [s.title for s in make_report.SECTIONS.values()]
+
+
+def write_results(folder, results):
+    folder.mkdir(exist_ok=True)
+    for name, lines in results.items():
+        (folder / name).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return folder
+
+
+@pytest.mark.parametrize("unknown", ["unknown.jsonl", "bench_scale.png"])
+def test_an_unknown_result_file_fails(tmp_path, unknown):
+    folder = write_results(tmp_path / "results", {"cli.jsonl": SAMPLES["cli"], unknown: []})
+    with pytest.raises(ReportError, match=unknown.replace(".", r"\.")):
+        make_report.read_results(folder)
+    with pytest.raises(ReportError, match="offline"):
+        make_report.render({"offline": [{"bench": "x"}]})
+
+
+def test_an_unknown_line_in_a_known_file_fails():
+    lines = [*SAMPLES["env"], {"bench": "env_new_measurement", "value": 1}]
+    with pytest.raises(ReportError, match=r"env\.jsonl line 4: bench 'env_new_measurement'"):
+        make_report.render({"env": lines})
+
+
+def test_a_line_without_a_field_fails():
+    lines = [{k: v for k, v in SAMPLES["cli"][0].items() if k != "median_s"}]
+    with pytest.raises(ReportError, match=r"cli\.jsonl: a line lacks the field 'median_s'"):
+        make_report.render({"cli": lines})
+
+
+def test_a_line_that_is_not_json_fails(tmp_path):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "cli.jsonl").write_text(json.dumps(SAMPLES["cli"][0]) + "\nTraceback (most\n")
+    with pytest.raises(ReportError, match=r"cli\.jsonl line 2: not a JSON object"):
+        make_report.read_results(folder)
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """make_report pointed at a copy of the page and a results folder of the samples."""
+    results = write_results(
+        tmp_path / "results", {f"{k}.jsonl": v for k, v in SAMPLES.items() if k != "profile"}
+    )
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Head\n\n{make_report.BEGIN}\nold\n{make_report.END}\n\nTail\n")
+    monkeypatch.setattr(make_report, "RESULTS", results)
+    monkeypatch.setattr(make_report, "PAGE", page)
+    monkeypatch.setattr(make_report, "IMAGES", tmp_path / "images")
+    return tmp_path
+
+
+def test_main_writes_the_region_and_the_plots_and_check_agrees(sandbox, capsys):
+    assert make_report.main(["--check"]) == 1  # the region still says "old"
+    assert make_report.main([]) == 0
+    page = (sandbox / "benchmarks.md").read_text()
+    assert page.startswith(f"# Head\n\n{make_report.BEGIN}\n### ")
+    assert page.endswith(f"{make_report.END}\n\nTail\n")
+    drawn = sorted(p.name for p in (sandbox / "images").iterdir())
+    plotted = [s.image for k, s in make_report.SECTIONS.items() if s.plot and k != "profile"]
+    assert drawn == sorted(plotted)
+    assert make_report.main(["--check"]) == 0
+
+
+def test_main_stops_on_an_unknown_file_with_one_line(sandbox, capsys):
+    (sandbox / "results" / "unknown.jsonl").write_text("")
+    before = (sandbox / "benchmarks.md").read_text()
+    assert make_report.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("make_report: error: ")
+    assert "unknown.jsonl" in err and "SECTIONS" in err
+    assert (sandbox / "benchmarks.md").read_text() == before  # nothing half-written
+    assert not (sandbox / "images").exists()
+
+
+def test_the_committed_page_matches_the_committed_results():
+    page = (ROOT / "book" / "benchmarks.md").read_text()
+    results = make_report.read_results(ROOT / "benchmarks" / "results")
+    assert make_report.generated_region(page) == make_report.render(results), (
+        "book/benchmarks.md is out of date: run python benchmarks/make_report.py"
+    )
+    for name in results:
+        section = make_report.SECTIONS[name]
+        if section.plot:
+            assert (ROOT / "book" / "images" / "benchmarks" / section.image).is_file()

@@ -35,6 +35,8 @@ from report_tables import (
     load_text,
     machine_text,
     notebooks_tables,
+    offline_tables,
+    offline_validation_tables,
     ope_tables,
     portability_tables,
     profile_tables,
@@ -188,6 +190,27 @@ SECTIONS = {
         _cmd("bench_notebooks.py", "notebooks"),
         ("notebook", "notebooks_total"),
         notebooks_tables,
+    ),
+    "offline": Section(
+        "Offline deep Q-learning on Online Retail",
+        "Next-basket HR@10, NDCG@10 and the mean train-time line value of the 10 recommended "
+        "items on notebook 06's time split (all customers, 300 items, histories of 50 "
+        "purchases), over training seeds: the baselines, the supervised sequential backbone, "
+        "the Q-augmented model (SQN + CQL; ranked by the supervised head alone, and by "
+        "log-softmax + 0.3 Q) and the old offline Q-network.",
+        "DQREC_DATA_DIR=... " + _cmd("bench_offline.py", "offline"),
+        ("offline",),
+        offline_tables,
+    ),
+    "offline_validation": Section(
+        "Offline deep Q-learning: the validation runs that chose the settings",
+        "The same benchmark on a validation split carved from the training period (train "
+        "before 2011-08-01, baskets of August and September 2011), one seed: the encoders, the "
+        "copy term and the ranking weight of Q.",
+        "DQREC_DATA_DIR=... .venv/bin/python benchmarks/bench_offline.py --split validation "
+        "--seeds 1 ... >> benchmarks/results/offline_validation.jsonl",
+        ("offline",),
+        offline_validation_tables,
     ),
     "portability": Section(
         "Kernel switches and the weights of a training run",

@@ -296,3 +296,38 @@ def portability_tables(lines):
         ["setting", "environment", "largest weight difference", "identical", "final return"],
         rows,
     )
+
+
+def offline_tables(lines):
+    """``bench_offline.py`` on the test split: one row per method, mean ± 95% half-width."""
+    rows = [r for r in lines if r.get("kind") == "summary"]
+    run = next((r for r in lines if r.get("kind") == "run"), {})
+    text = (
+        f"{run.get('cases', '?')} test baskets, {run.get('transitions', '?')} logged training "
+        f"steps; {rows[0]['seeds'] if rows else 0} seeds (deterministic rankers: one).\n\n"
+    )
+    return text + table(
+        ["method", "HR@10", "NDCG@10", "value@10 (GBP)"],
+        [
+            [r["method"]]
+            + [f"{fmt(r[k])} ± {fmt(r[k + '_ci95'], 2)}" for k in ("hr@10", "ndcg@10", "value@10")]
+            for r in rows
+        ],
+    )
+
+
+def offline_validation_tables(lines):
+    """``bench_offline.py --split validation`` runs: one row per (run, method), one seed."""
+    out, args = [], {}
+    for r in lines:
+        if r.get("kind") == "run":
+            args = r["args"]
+        elif r.get("kind") == "seed":
+            copy = "no" if args.get("no_repeat") else "yes"
+            out.append(
+                [r["method"], args.get("encoder", "?"), copy]
+                + [fmt(r[k]) for k in ("hr@10", "ndcg@10", "value@10")]
+                + [fmt(r["train_s"])]
+            )
+    header = ["method", "encoder", "copy term", "HR@10", "NDCG@10", "value@10", "train s"]
+    return table(header, out)

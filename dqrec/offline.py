@@ -189,6 +189,26 @@ def metrics_table(ranked_by_method: dict, relevant_sets, ks, num_items: int) -> 
     return pd.DataFrame(rows).set_index(["method", "k"])
 
 
+def own_purchase_scores(episodes, catalogue: ItemVocabulary, cutoff, popularity) -> np.ndarray:
+    """The customer's own most-bought items, one row per case of :func:`next_basket_cases`
+    (same ``episodes``, ``cutoff``, same order): ``(n, num_items)`` number of times the customer
+    bought each item before the basket, plus popularity scaled into (0, 0.5) to break ties (a
+    new customer gets the popularity ranking). Co-purchase has a zero diagonal and cannot
+    recommend what was bought before; in retail, re-buying is common."""
+    ids = catalogue.encode(episodes["item"])  # (n_rows,)
+    key = pd.factorize(episodes["user"].astype(str) + "|" + episodes["basket_index"].astype(str))[0]
+    in_catalogue = pd.Series(ids != catalogue.other)
+    has_item = in_catalogue.groupby(key).transform("any").to_numpy()  # basket holds a catalogue id
+    is_test = (episodes["timestamp"] >= pd.Timestamp(cutoff)).to_numpy()
+    rows = np.flatnonzero(is_test & (episodes["line_in_basket"].to_numpy() == 0) & has_item)
+    first_row = np.arange(len(episodes)) - episodes["step"].to_numpy()  # the user's first row
+    tiebreak = 0.5 * np.asarray(popularity, float) / (np.max(popularity) + 1.0)
+    scores = np.tile(tiebreak, (len(rows), 1))  # (n, num_items)
+    for j, row in enumerate(rows):  # purchases strictly before the basket, train and test
+        scores[j] += np.bincount(ids[first_row[row] : row], minlength=catalogue.num_items)
+    return scores
+
+
 def _test_baskets(episodes, catalogue: ItemVocabulary, cutoff):
     """Test rows at/after ``cutoff``: their basket number (as in :func:`next_basket_cases`),
     catalogue id (``catalogue.other`` for the tail), item code, and the sorted numbers of the

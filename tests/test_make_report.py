@@ -206,6 +206,19 @@ SAMPLES = {
         }
         for name, env, diff in (("default", {}, 0.0), ("xla", {"XLA_FLAGS": "x"}, 2.4e-07))
     ],
+    "offline": [
+        {"bench": "offline", "kind": "run", "split": "test", "cases": 4695, "transitions": 9},
+        {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 26.3}
+        | {"hr@10": 0.62, "ndcg@10": 0.22, "value@10": 35.1, "load1": 5.0},
+        {"bench": "offline", "kind": "summary", "method": "backbone", "seeds": 5}
+        | {"hr@10": 0.623, "hr@10_ci95": 0.011, "ndcg@10": 0.22, "ndcg@10_ci95": 0.005}
+        | {"value@10": 35.1, "value@10_ci95": 0.6, "load1": 5.0},
+    ],
+    "offline_validation": [
+        {"bench": "offline", "kind": "run", "args": {"encoder": "gru", "no_repeat": False}},
+        {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 104.4}
+        | {"hr@10": 0.652, "ndcg@10": 0.238, "value@10": 35.2, "load1": 5.07},
+    ],
 }
 
 EXPECTED = {
@@ -229,6 +242,8 @@ EXPECTED = {
     "cli": ["| `help` | 5 | 0.082 | 0.071 | 0.097 | 0 | 0 |", "4.41."],
     "notebooks": ["| `01_x.ipynb` | 26.8 | 26.7 | 632 |", "| **total** | 26.8 | 26.7 | – |"],
     "portability": ["| `xla` | `XLA_FLAGS=x` | 2.4e-07 | no | 0.6461 |", "1,200 steps"],
+    "offline": ["4695 test baskets", "| backbone | 0.623 ± 0.011 | 0.22 ± 0.005 | 35.1 ± 0.6 |"],
+    "offline_validation": ["| backbone | gru | yes | 0.652 | 0.238 | 35.2 | 104 |"],
 }
 
 
@@ -262,7 +277,7 @@ def write_results(folder, results):
     return folder
 
 
-@pytest.mark.parametrize("unknown", ["offline.jsonl", "bench_scale.png"])
+@pytest.mark.parametrize("unknown", ["unknown.jsonl", "bench_scale.png"])
 def test_an_unknown_result_file_fails(tmp_path, unknown):
     folder = write_results(tmp_path / "results", {"cli.jsonl": SAMPLES["cli"], unknown: []})
     with pytest.raises(ReportError, match=unknown.replace(".", r"\.")):
@@ -318,12 +333,12 @@ def test_main_writes_the_region_and_the_plots_and_check_agrees(sandbox, capsys):
 
 
 def test_main_stops_on_an_unknown_file_with_one_line(sandbox, capsys):
-    (sandbox / "results" / "offline.jsonl").write_text("")
+    (sandbox / "results" / "unknown.jsonl").write_text("")
     before = (sandbox / "benchmarks.md").read_text()
     assert make_report.main([]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("make_report: error: ")
-    assert "offline.jsonl" in err and "SECTIONS" in err
+    assert "unknown.jsonl" in err and "SECTIONS" in err
     assert (sandbox / "benchmarks.md").read_text() == before  # nothing half-written
     assert not (sandbox / "images").exists()
 

@@ -1,0 +1,80 @@
+"""The Chinese edition (中文版): message catalogues and the zh_CN build, via Sphinx's gettext.
+
+    python book/zh_edition.py extract    # English sources -> book/locales/zh_CN/LC_MESSAGES/**/*.po
+    python book/zh_edition.py build      # the Chinese site -> _build/html/zh/ (-W -n --keep-going)
+
+Both go through Jupyter Book's own Sphinx configuration (``_config.yml``, ``_toc.yml``), so
+the Chinese site is the English book with its translatable text replaced: same code cells,
+same stored outputs, same figures. ``extract`` runs Sphinx's ``gettext`` builder (one
+catalogue per page, ``gettext_compact: false`` in ``_config.yml``; code cells and outputs
+are literal blocks and are never extracted) and then ``sphinx-intl update -l zh_CN``, which
+keeps existing translations and marks changed ones fuzzy. ``build`` is the HTML build with
+``language = zh_CN``; an untranslated or fuzzy message shows its English text.
+
+Options: ``--out DIR`` puts the build's ``html/`` (and ``gettext/``, ``.doctrees-*``) under
+DIR instead of ``_build/``; ``build --quiet`` prints warnings only.
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LOCALES = REPO / "book" / "locales"
+LANGUAGE = "zh_CN"
+
+
+def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, quiet: bool) -> int:
+    """One Sphinx build of the book through Jupyter Book's configuration; its exit status."""
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(
+        REPO,
+        outdir,
+        noconfig=True,
+        path_config=str(REPO / "_config.yml"),
+        confoverrides={"nitpicky": True, "latex_individualpages": False, **overrides},
+        doctreedir=doctrees,
+        builder=builder,
+        force_all=True,
+        freshenv=True,
+        warningiserror=True,
+        keep_going=True,
+        quiet=quiet,
+    )
+    if isinstance(result, BaseException):  # Jupyter Book prints it and returns it
+        return 1
+    return int(result or 0)
+
+
+def extract(build: Path, quiet: bool) -> int:
+    """Write the .pot templates and update the zh_CN .po catalogues from them."""
+    pot = build / "gettext"
+    status = _sphinx("gettext", pot, build / ".doctrees-gettext", {}, quiet)
+    if status:
+        return status
+    command = [sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(pot)]
+    command += ["--locale-dir", str(LOCALES), "--language", LANGUAGE, "--line-width", "0"]
+    return subprocess.run(command, check=False).returncode
+
+
+def build_html(build: Path, quiet: bool) -> int:
+    """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
+    return _sphinx("html", build / "html" / "zh", build / ".doctrees-zh", {"language": LANGUAGE}, quiet)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["extract", "build"])
+    parser.add_argument("--out", type=Path, default=REPO / "_build", help="build folder (default: _build)")
+    parser.add_argument("--quiet", action="store_true", help="print warnings only")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out {args.out} is a file; expected a folder")
+    run = extract if args.command == "extract" else build_html
+    return run(args.out.resolve(), args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

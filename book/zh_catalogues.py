@@ -32,6 +32,8 @@ INLINE_CODE = re.compile(r"``.+?``|`[^`\n]+`")
 LINK_TARGET = re.compile(r"(!?)\[[^\]]*\]\(([^)\s]*)[^)]*\)")
 SUBSTITUTION = re.compile(r"\{\{[^}]*\}\}")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+# A msgstr is parsed on its own: "1. 标题" becomes a list (and the title is dropped).
+BLOCK_START = re.compile(r"\s*(\d+[.)]|[-*+>]|#{1,6})\s")
 LETTERS = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 
 
@@ -130,6 +132,12 @@ def markup_problems(message: Message) -> list[str]:
         problems.append(f"lost {sorted(missing)}")
     if extra := got - want:
         problems.append(f"added {sorted(extra)}")
+    block = BLOCK_START.match(message.string)
+    if block:
+        problems.append(
+            f"starts with {block.group(0).strip()!r}, which MyST reads as a list, quote or "
+            "heading: escape it (1\\. ...)"
+        )
     rest = _without_code_and_math(ROLE.sub(" ", message.string))
     if rest.count("**") % 2:
         problems.append("an odd number of ** (bold not closed)")

@@ -189,6 +189,8 @@ def test_markup_check_catches_broken_translations():
     assert problems("a **bold** word", "一个**粗体词")
     assert problems("\nQ(s, a)\n", "\nQ（s, a）\n")
     assert not problems("a **bold** word", "")  # untranslated: nothing to check
+    assert problems("1. Q-learning by hand", "1. 手算 Q 学习")  # would become a list
+    assert not problems("1. Q-learning by hand", "1\\. 手算 Q 学习")
 
 
 def test_term_check_catches_a_wrong_term():

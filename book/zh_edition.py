@@ -19,6 +19,7 @@ DIR instead of ``_build/``; ``build --quiet`` prints warnings only.
 """
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,7 +79,15 @@ def build_html(build: Path, quiet: bool) -> int:
     """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
     words = search_dictionary(build / "zh_search_words.txt")
     overrides = {"language": LANGUAGE, "html_search_options": {"dict": str(words)}}
-    return _sphinx("html", build / "html" / "zh", build / ".doctrees-zh", overrides, quiet)
+    # Built beside the English site, then moved into it: myst-nb keeps its notebook cache
+    # in the output folder's parent (html/jupyter_execute would land in the English site).
+    staging, site = build / "html-zh", build / "html" / "zh"
+    status = _sphinx("html", staging, build / ".doctrees-zh", overrides, quiet)
+    if site.exists():
+        shutil.rmtree(site)
+    site.parent.mkdir(parents=True, exist_ok=True)
+    staging.replace(site)
+    return status
 
 
 def report_coverage(build: Path, quiet: bool) -> int:

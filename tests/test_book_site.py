@@ -407,8 +407,10 @@ def test_language_switch_leads_to_the_same_page_in_the_other_edition():
 
 
 def _page_text(page: Path) -> str:
+    """The text a reader gets from a page: its words and its images' alt texts."""
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page.read_text("utf-8"))
-    return re.sub(r"\s+", " ", html_unescape(re.sub(r"<[^>]+>", " ", html)))
+    alts = " ".join(re.findall(r'\balt="([^"]*)"', html))
+    return re.sub(r"\s+", " ", html_unescape(re.sub(r"<[^>]+>", " ", html) + " " + alts))
 
 
 @needs_zh

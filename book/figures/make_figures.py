@@ -620,7 +620,7 @@ def translate(text: str, table) -> str:
     return text
 
 
-_REGISTERED: list[str] = []
+_REGISTERED: list = []  # [family name, {glyph index: code point}] once registered
 
 
 def _cjk_family() -> str:
@@ -631,8 +631,25 @@ def _cjk_family() -> str:
         path = Path(tempfile.mkdtemp(prefix="dqrec-font-")) / "noto-sans-sc-subset.ttf"
         font.save(path)
         font_manager.fontManager.addfont(str(path))
-        _REGISTERED.append(font["name"].getDebugName(1))
+        code_of = {name: code for code, name in font.getBestCmap().items()}
+        order = font.getGlyphOrder()
+        _REGISTERED[:] = [
+            font["name"].getDebugName(1),
+            {i: code_of.get(n) for i, n in enumerate(order)},
+        ]
     return _REGISTERED[0]
+
+
+def _stable_glyph_ids(svg: bytes) -> bytes:
+    """Name each CJK glyph outline by its character, not by its index in the subset font,
+    so that a font made for more characters draws the same bytes."""
+    codes = _REGISTERED[1]
+
+    def rename(match: re.Match) -> bytes:
+        code = codes.get(int(match.group(1), 16))  # matplotlib writes the index in hex
+        return f"cjk-{code:x}".encode() if code else match.group(0)
+
+    return re.sub(rb"NotoSansSC-Regular-([0-9a-f]+)\b", rename, svg)
 
 
 def render(make, language: str = "en") -> bytes:
@@ -651,6 +668,8 @@ def render(make, language: str = "en") -> bytes:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         plt.close(fig)
+    if LANGUAGES[language] is not None:
+        return _stable_glyph_ids(buffer.getvalue())
     return buffer.getvalue()
 
 

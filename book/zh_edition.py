@@ -75,10 +75,28 @@ def search_dictionary(path: Path) -> Path:
     return path
 
 
+def site_title() -> str | None:
+    """The book's title (_config.yml) as translated in the root page's catalogue, which
+    holds it as that page's heading; None while it is untranslated."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    catalogue = LOCALES / LANGUAGE / "LC_MESSAGES" / f"{toc['root']}.po"
+    if not catalogue.exists():
+        return None
+    with open(catalogue, "rb") as handle:
+        message = read_po(handle).get(config.get("title", ""))
+    return message.string if message is not None and message.string and not message.fuzzy else None
+
+
 def build_html(build: Path, quiet: bool) -> int:
     """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
     words = search_dictionary(build / "zh_search_words.txt")
     overrides = {"language": LANGUAGE, "html_search_options": {"dict": str(words)}}
+    if title := site_title():
+        overrides["html_title"] = title
     # Built beside the English site, then moved into it: myst-nb keeps its notebook cache
     # in the output folder's parent (html/jupyter_execute would land in the English site).
     staging, site = build / "html-zh", build / "html" / "zh"

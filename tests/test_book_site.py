@@ -385,6 +385,8 @@ def test_chinese_edition_has_every_page_in_chinese():
     html = (ZH / "book" / "intro.html").read_text("utf-8")
     assert '<html lang="zh-CN"' in html
     assert "深度 Q 学习与电商推荐" in html, "the translated title of book/intro is not on its page"
+    title = re.search(r"<title>(.*?)</title>", (ZH / "book" / "faq.html").read_text("utf-8"), re.S)
+    assert title and "深度 Q 学习与电商推荐" in title.group(1), "the site title is not translated"
 
 
 @needs_zh
@@ -516,6 +518,8 @@ def _probe(page: Path, follow: bool = False) -> tuple[dict | None, str]:
 def test_chinese_page_in_the_browser(name):
     page = ZH / name
     measured, _ = _probe(page)
+    if measured is None:  # a loaded machine can run out of the virtual-time budget: once more
+        measured, _ = _probe(page)
     assert measured is not None, f"the probe did not run on zh/{name}"
     assert measured["math"] > 0 and not measured["math_errors"], measured
     if name.startswith("notebooks/"):

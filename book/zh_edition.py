@@ -2,6 +2,7 @@
 
     python book/zh_edition.py extract    # English sources -> book/locales/zh_CN/LC_MESSAGES/**/*.po
     python book/zh_edition.py build      # the Chinese site -> _build/html/zh/ (-W -n --keep-going)
+    python book/zh_edition.py coverage   # the share of each page's messages translated
 
 Both go through Jupyter Book's own Sphinx configuration (``_config.yml``, ``_toc.yml``), so
 the Chinese site is the English book with its translatable text replaced: same code cells,
@@ -61,18 +62,31 @@ def extract(build: Path, quiet: bool) -> int:
 
 def build_html(build: Path, quiet: bool) -> int:
     """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
-    return _sphinx("html", build / "html" / "zh", build / ".doctrees-zh", {"language": LANGUAGE}, quiet)
+    return _sphinx(
+        "html", build / "html" / "zh", build / ".doctrees-zh", {"language": LANGUAGE}, quiet
+    )
+
+
+def report_coverage(build: Path, quiet: bool) -> int:
+    """Print every catalogue's translation coverage (book/zh_catalogues.py)."""
+    sys.path.insert(0, str(REPO / "book"))
+    from zh_catalogues import coverage_report
+
+    print(coverage_report()[0])
+    return 0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["extract", "build"])
-    parser.add_argument("--out", type=Path, default=REPO / "_build", help="build folder (default: _build)")
+    parser.add_argument("command", choices=["extract", "build", "coverage"])
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "_build", help="build folder (default: _build)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print warnings only")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file; expected a folder")
-    run = extract if args.command == "extract" else build_html
+    run = {"extract": extract, "build": build_html, "coverage": report_coverage}[args.command]
     return run(args.out.resolve(), args.quiet)
 
 

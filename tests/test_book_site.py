@@ -89,7 +89,7 @@ def _parse(page: Path) -> _PageParser:
 
 
 # Pages of the book; _static/ holds theme template fragments, not pages.
-PAGES = sorted(p for p in SITE.rglob("*.html") if p.relative_to(SITE).parts[0] != "_static")
+PAGES = sorted(p for p in SITE.rglob("*.html") if "_static" not in p.relative_to(SITE).parts)
 PARSED = {page: _parse(page) for page in PAGES}
 
 
@@ -333,7 +333,8 @@ def test_served_font_covers_every_cjk_character_on_the_site():
     from fontTools.ttLib import TTFont
 
     assert (FONT.parent / "OFL.txt").exists(), "the font's licence is not beside it"
-    assert FONT.stat().st_size < 100_000, "the CJK subset should stay a few tens of KB"
+    # the characters of the whole Chinese edition: a few hundred KB, not the 8 MB of the font
+    assert FONT.stat().st_size < 600_000, "the CJK subset should stay a few hundred KB"
     served = (SITE / "_static" / "fonts" / FONT.name).read_bytes()
     assert served == FONT.read_bytes(), "the site serves another font file than book/static"
     covered = {chr(code) for code in TTFont(FONT).getBestCmap()}

@@ -10,7 +10,9 @@ same stored outputs, same figures. ``extract`` runs Sphinx's ``gettext`` builder
 catalogue per page, ``gettext_compact: false`` in ``_config.yml``; code cells and outputs
 are literal blocks and are never extracted) and then ``sphinx-intl update -l zh_CN``, which
 keeps existing translations and marks changed ones fuzzy. ``build`` is the HTML build with
-``language = zh_CN``; an untranslated or fuzzy message shows its English text.
+``language = zh_CN``; an untranslated or fuzzy message shows its English text. Its search
+index cuts Chinese text into words with jieba (Sphinx's ``sphinx.search.zh``), which is given
+the glossary's Chinese terms as a user dictionary.
 
 Options: ``--out DIR`` puts the build's ``html/`` (and ``gettext/``, ``.doctrees-*``) under
 DIR instead of ``_build/``; ``build --quiet`` prints warnings only.
@@ -60,11 +62,23 @@ def extract(build: Path, quiet: bool) -> int:
     return subprocess.run(command, check=False).returncode
 
 
+def search_dictionary(path: Path) -> Path:
+    """Write the glossary's Chinese terms as a jieba user dictionary, so that the Chinese
+    search index holds 强化学习 and 经验回放 as words (jieba alone cuts them in two)."""
+    sys.path.insert(0, str(REPO / "book"))
+    from glossary_terms import terms
+
+    words = sorted({w for t in terms() for name in t.chinese for w in name.split() if len(w) > 1})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{word} 100000\n" for word in words), encoding="utf-8")
+    return path
+
+
 def build_html(build: Path, quiet: bool) -> int:
     """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
-    return _sphinx(
-        "html", build / "html" / "zh", build / ".doctrees-zh", {"language": LANGUAGE}, quiet
-    )
+    words = search_dictionary(build / "zh_search_words.txt")
+    overrides = {"language": LANGUAGE, "html_search_options": {"dict": str(words)}}
+    return _sphinx("html", build / "html" / "zh", build / ".doctrees-zh", overrides, quiet)
 
 
 def report_coverage(build: Path, quiet: bool) -> int:

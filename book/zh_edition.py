@@ -95,6 +95,9 @@ def build_html(build: Path, quiet: bool) -> int:
     """Build the Chinese site into BUILD/html/zh/ (beside the English site in BUILD/html/)."""
     words = search_dictionary(build / "zh_search_words.txt")
     overrides = {"language": LANGUAGE, "html_search_options": {"dict": str(words)}}
+    # sphinx-togglebutton reads its hint ("Click to show" beside every dropdown answer)
+    # when it is loaded, before Sphinx knows the language; its own zh_CN strings:
+    overrides |= {"togglebutton_hint": "点击显示", "togglebutton_hint_hide": "点击隐藏"}
     if title := site_title():
         overrides["html_title"] = title
     # Built beside the English site, then moved into it: myst-nb keeps its notebook cache

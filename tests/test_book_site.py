@@ -442,6 +442,32 @@ def test_translations_reach_the_chinese_pages():
 
 
 @needs_zh
+def test_exercise_and_solution_titles_are_chinese():
+    """An exercise's title (```{exercise} Title```, book/exercise_titles.py) is translated in
+    its box and in its solution's title ("解答 练习 1 (...)"), both built by sphinx-exercise."""
+    checked = 0
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        page = ZH / "notebooks" / f"{notebook.stem}.html"
+        titles = [
+            html_unescape(re.sub(r"<[^>]+>|\s+", "", title))
+            for title in re.findall(
+                r'<p class="admonition-title">(.*?)</p>', page.read_text("utf-8"), re.S
+            )
+        ]
+        for english in re.findall(r"```\{exercise(?:-start)?\} ([^\n\\]+)", notebook.read_text()):
+            english = json.loads(f'"{english}"').replace(" ", "")
+            leaked = [title for title in titles if english in title]
+            assert not leaked, f"{page.name}: English exercise title on the zh page: {leaked}"
+            checked += 1
+        exercises = [t for t in titles if t.startswith("练习") and "(" in t]
+        solutions = [t for t in titles if t.startswith("解答练习") and "(" in t]
+        assert len(solutions) <= len(exercises), (page.name, exercises, solutions)
+        for solution in solutions:
+            assert solution.removeprefix("解答") in exercises, f"{page.name}: {solution!r}"
+    assert checked > 20, checked
+
+
+@needs_zh
 def test_chinese_search_index_has_chinese_words():
     index = (ZH / "searchindex.js").read_text("utf-8")
     terms = json.loads(index[index.index("(") + 1 : index.rindex(")")])["terms"]

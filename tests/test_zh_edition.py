@@ -6,6 +6,7 @@ The built Chinese site (_build/html/zh/) is checked in tests/test_book_site.py.
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,21 @@ def test_notebook_catalogue_has_its_text_but_no_code_or_outputs(notebook):
         if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("# ")
     )
     assert title in msgids, f"the notebook's title {title!r} (a markdown cell) is not extracted"
+
+
+def test_exercise_titles_are_in_the_catalogues():
+    """```{exercise} Title```: the title is a message of its page (book/exercise_titles.py)."""
+    titles = 0
+    for page in _toc_pages():
+        source = next(REPO.glob(f"{page}.*"))
+        text = source.read_text(encoding="utf-8")
+        if source.suffix == ".ipynb":
+            text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+        msgids = {message.id for message in MESSAGES[page]}
+        for title in re.findall(r"^[`:]{3,}\{exercise(?:-start)?\}[ \t]+(.+?)\s*$", text, re.M):
+            assert title in msgids, f"{page}: the exercise title {title!r} is not extracted"
+            titles += 1
+    assert titles > 20, titles
 
 
 def test_translation_coverage():

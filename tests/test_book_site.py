@@ -442,6 +442,16 @@ def test_translations_reach_the_chinese_pages():
 
 
 @needs_zh
+def test_theme_buttons_are_chinese():
+    """The repository menu and the dropdowns' hint (book/theme_strings.py, zh_edition.py)."""
+    html = (ZH / "notebooks" / "01_q_learning_by_hand.html").read_text("utf-8")
+    buttons = re.findall(r'<span class="btn__text-container">([^<]*)<', html)
+    assert "仓库" in buttons and "创建议题" in buttons, buttons
+    assert "Open issue" not in buttons and "Repository" not in buttons, buttons
+    assert "let toggleHintShow = '点击显示';" in html, "the dropdowns say 'Click to show'"
+
+
+@needs_zh
 def test_exercise_and_solution_titles_are_chinese():
     """An exercise's title (```{exercise} Title```, book/exercise_titles.py) is translated in
     its box and in its solution's title ("解答 练习 1 (...)"), both built by sphinx-exercise."""

@@ -15,6 +15,8 @@
 ``import dqrec.slates`` is light (NumPy and Gymnasium); the agent modules import TensorFlow.
 """
 
+import sys
+
 from dqrec.slates.choice import choice_probabilities, duplicate_mask, slate_value
 from dqrec.slates.config import SlateConfig
 
@@ -36,3 +38,7 @@ def register_slate_shop() -> None:
 
     if SLATE_SHOP_ID not in gymnasium.registry:
         gymnasium.register(id=SLATE_SHOP_ID, entry_point="dqrec.slates.scalar:SlateShopEnv")
+
+
+if "gymnasium" in sys.modules:  # Gymnasium is loaded: registering costs nothing more
+    register_slate_shop()

@@ -108,9 +108,7 @@ class SlateQAgent:
     def slates(self, obs, method=None):
         """The best slates ``(N, k)`` and their values ``Q(s, A)`` under the learned models."""
         q, z = self.heads(obs)
-        return best_slates(
-            method or self.config.optimiser, z, q[:, :-1], q[:, -1], self.k, 1.0
-        )
+        return best_slates(method or self.config.optimiser, z, q[:, :-1], q[:, -1], self.k, 1.0)
 
     def act(self, obs, env=None):
         """Greedy slates ``(N, k)`` (``env`` is unused: the agent reads observations only)."""
@@ -172,8 +170,16 @@ class SlateQAgent:
 class SlateReplay:
     """A ring buffer of slate transitions (NumPy arrays allocated once)."""
 
-    FIELDS = ("obs", "slates", "positions", "chosen", "rewards", "next_obs", "terminated",
-              "next_slates")
+    FIELDS = (
+        "obs",
+        "slates",
+        "positions",
+        "chosen",
+        "rewards",
+        "next_obs",
+        "terminated",
+        "next_slates",
+    )
 
     def __init__(self, capacity, obs_dim, k):
         self.capacity, self.pos, self.full = capacity, 0, False

@@ -22,9 +22,9 @@ the first line describes the machine and the run.
 import argparse
 import json
 import os
-import platform
-import sys
 import time
+
+from machine import machine_info
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -192,6 +192,7 @@ def main(argv=None):
 
     from dqrec.metrics import mean_ci
 
+    print(json.dumps(machine_info(tensorflow=tf.__version__)), flush=True)
     started = time.perf_counter()
     d = prepare(args.split, args.history_len)
     emit(
@@ -204,11 +205,6 @@ def main(argv=None):
             "test_rows": d["test_rows"],
             "cases": len(d["cases"].obs),
             "transitions": len(d["logged"].action),
-            "python": sys.version.split()[0],
-            "tensorflow": tf.__version__,
-            "machine": platform.machine(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
             "prepare_s": round(time.perf_counter() - started, 1),
         }
     )

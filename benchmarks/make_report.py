@@ -200,7 +200,7 @@ SECTIONS = {
         "the Q-augmented model (SQN + CQL; ranked by the supervised head alone, and by "
         "log-softmax + 0.3 Q) and the old offline Q-network.",
         "DQREC_DATA_DIR=... " + _cmd("bench_offline.py", "offline"),
-        ("offline",),
+        ("machine", "offline"),
         offline_tables,
     ),
     "offline_validation": Section(
@@ -210,7 +210,7 @@ SECTIONS = {
         "copy term and the ranking weight of Q.",
         "DQREC_DATA_DIR=... .venv/bin/python benchmarks/bench_offline.py --split validation "
         "--seeds 1 ... >> benchmarks/results/offline_validation.jsonl",
-        ("offline",),
+        ("machine", "offline"),
         offline_validation_tables,
     ),
     "slates": Section(

@@ -1,15 +1,21 @@
 """Make the CJK web font the site serves: Noto Sans SC cut down to the characters the book uses.
 
     npm pack @fontsource/noto-sans-sc@5.3.0 && tar -xzf fontsource-noto-sans-sc-5.3.0.tgz
-    python book/cjk_font_subset.py package/files    # writes book/static/fonts/
+    .ci/book.sh     # both editions: the Chinese site's theme and Sphinx strings count too
+    python book/cjk_font_subset.py package/files --site _build/html   # writes book/static/fonts/
 
-Readers without a Chinese font would see empty boxes for the glossary's Chinese terms; the
-site therefore serves the few glyphs it needs itself (``book/static/dqrec.css`` declares the
+Readers without a Chinese font would see empty boxes for the glossary's Chinese terms and
+for the whole Chinese edition (_build/html/zh/); the site therefore serves the glyphs it needs
+itself (``book/static/dqrec.css`` declares the
 font). The npm package ships Noto Sans SC (SIL Open Font License 1.1) split into about a
 hundred WOFF files by Unicode range; this script finds every CJK character in the book's
 sources, takes each one's glyph from the file that holds it, and merges them into one small
-WOFF file (zlib, so fontTools needs no Brotli). ``tests/test_book_site.py`` fails when a page
-uses a CJK character that the font lacks: then run this script again.
+WOFF file (zlib, so fontTools needs no Brotli). The sources are the pages, the notebooks,
+the Chinese edition's translations (book/locales/**/*.po), the language-switch template and
+the Chinese figure labels (book/figures/make_figures.py draws them with this font);
+``--site`` adds what only the built sites hold (the zh_CN strings of Sphinx and the theme:
+搜索, 目录, ...). ``tests/test_book_site.py`` fails when a page of either edition uses a CJK
+character that the font lacks: then build both editions and run this script again.
 """
 
 import argparse
@@ -35,7 +41,21 @@ CJK = re.compile(
 
 def book_sources() -> list[Path]:
     """Every file whose text can reach a page of the site."""
-    return sorted([*REPO.glob("book/*.md"), *REPO.glob("notebooks/*.ipynb"), REPO / "_config.yml"])
+    return sorted(
+        [
+            *REPO.glob("book/*.md"),
+            *REPO.glob("notebooks/*.ipynb"),
+            REPO / "_config.yml",
+            *REPO.glob("book/locales/*/LC_MESSAGES/**/*.po"),
+            *REPO.glob("book/templates/*.html"),
+            REPO / "book" / "figures" / "make_figures.py",  # the Chinese figures' labels
+        ]
+    )
+
+
+def site_files(site: Path) -> list[Path]:
+    """The built pages and the scripts that put text on them (search messages)."""
+    return sorted(p for p in [*site.rglob("*.html"), *site.rglob("translations.js")] if p.is_file())
 
 
 def _text(path: Path) -> str:
@@ -95,11 +115,20 @@ def build(package_files: Path, out: Path, chars: str) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("package_files", type=Path, help="the files/ folder of the npm package")
+    parser.add_argument(
+        "--site", type=Path, help="a built site (_build/html) whose pages count too"
+    )
     args = parser.parse_args(argv)
     if not args.package_files.is_dir():
         print(f"error: {args.package_files} is not a folder", file=sys.stderr)
         return 2
-    chars = cjk_characters(_text(p) for p in book_sources())
+    if args.site is not None and not (args.site / "index.html").is_file():
+        print(
+            f"error: --site {args.site} has no index.html; expected a built site", file=sys.stderr
+        )
+        return 2
+    sources = book_sources() + (site_files(args.site) if args.site is not None else [])
+    chars = cjk_characters(_text(p) for p in sources)
     try:
         path = build(args.package_files, OUT, chars)
     except (FileNotFoundError, ValueError) as error:

@@ -1,4 +1,5 @@
-"""Training on several devices: the DQN step under ``tf.distribute.MirroredStrategy``.
+"""Training on several devices or machines: the DQN step under a ``tf.distribute`` strategy
+(``MirroredStrategy`` on one machine, ``MultiWorkerMirroredStrategy`` across several).
 
 Data parallelism: every device (a *replica*) holds a full copy of the networks. A global
 batch of ``B`` transitions is split into ``R`` per-replica batches of ``B / R``; each replica

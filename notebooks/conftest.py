@@ -24,7 +24,8 @@ def pytest_collection_modifyitems(config, items):
             _left_out.append(
                 f"left out {name}: it needs the full Online Retail table, not found at {path} "
                 "(set DQREC_DATA_DIR, or fetch it once: python -c 'import dqrec.data as d; "
-                "d.fetch_online_retail()')"
+                "d.fetch_online_retail()'; the notebook's quick mode, DATA = \"sample\", runs "
+                "it on the committed sample and is tested in tests/test_notebook_data.py)"
             )
 
 

@@ -1,6 +1,7 @@
 """The book's generated reference material is up to date with the code it is drawn from.
 
-- the SVG diagrams in book/figures/ are what book/figures/make_figures.py draws now;
+- the SVG diagrams in book/figures/ (and their Chinese versions, *.zh_CN.svg) are what
+  book/figures/make_figures.py draws now;
 - the hyperparameter table of book/algorithm.md is what book/hyperparameter_table.py makes
   from the comments of dqrec/config/learning.py;
 - the glossary has the terms the chapters use, and the notation page is in the book.
@@ -34,6 +35,25 @@ def test_committed_figure_is_what_the_script_draws(name):
     assert drawn == committed.read_bytes(), (
         f"book/figures/{name} is stale: run python book/figures/make_figures.py"
     )
+
+
+@pytest.mark.parametrize("name", sorted(figures.FIGURES))
+def test_committed_chinese_figure_is_what_the_script_draws(name):
+    chinese = figures.figure_name(name, "zh_CN")
+    committed = REPO / "book" / "figures" / chinese
+    assert committed.exists(), f"{chinese} is missing: run python book/figures/make_figures.py"
+    drawn = figures.render(figures.FIGURES[name], "zh_CN")
+    assert drawn == committed.read_bytes(), (
+        f"book/figures/{chinese} is stale: run python book/figures/make_figures.py"
+    )
+    assert b"<text" not in drawn, "Chinese labels must be outlines (no font needed to show them)"
+
+
+def test_chinese_figure_labels_leave_no_english_word():
+    assert figures.translate("next state", figures.ZH_CN) == "下一个状态"
+    assert figures.translate("batch of 512", figures.ZH_CN) == "512 条转移的批次"
+    with pytest.raises(ValueError, match="no translation for"):
+        figures.translate("a brand new label", figures.ZH_CN)
 
 
 def test_every_figure_is_shown_somewhere():

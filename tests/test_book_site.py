@@ -89,7 +89,7 @@ def _parse(page: Path) -> _PageParser:
 
 
 # Pages of the book; _static/ holds theme template fragments, not pages.
-PAGES = sorted(p for p in SITE.rglob("*.html") if p.relative_to(SITE).parts[0] != "_static")
+PAGES = sorted(p for p in SITE.rglob("*.html") if "_static" not in p.relative_to(SITE).parts)
 PARSED = {page: _parse(page) for page in PAGES}
 
 
@@ -333,7 +333,8 @@ def test_served_font_covers_every_cjk_character_on_the_site():
     from fontTools.ttLib import TTFont
 
     assert (FONT.parent / "OFL.txt").exists(), "the font's licence is not beside it"
-    assert FONT.stat().st_size < 100_000, "the CJK subset should stay a few tens of KB"
+    # the characters of the whole Chinese edition: a few hundred KB, not the 8 MB of the font
+    assert FONT.stat().st_size < 600_000, "the CJK subset should stay a few hundred KB"
     served = (SITE / "_static" / "fonts" / FONT.name).read_bytes()
     assert served == FONT.read_bytes(), "the site serves another font file than book/static"
     covered = {chr(code) for code in TTFont(FONT).getBestCmap()}
@@ -354,3 +355,186 @@ def test_glossary_chinese_uses_the_served_font():
     assert len(measured["cjk"]) > 20, measured["cjk"]
     for text, family in measured["cjk"]:
         assert family.startswith('"dqrec CJK"'), f"{text!r} is set in {family}"
+
+
+# --- The Chinese edition (_build/html/zh/, book/zh_edition.py) -----------------------------
+
+ZH = SITE / "zh"
+needs_zh = pytest.mark.skipif(
+    not (ZH / "book" / "intro.html").exists() and not REQUIRED,
+    reason="the Chinese edition is not built (python book/zh_edition.py build)",
+)
+SCREENSHOTS = REPO / "_build" / "screenshots"
+# A prose chapter, a notebook and the glossary: the pages the browser checks open.
+ZH_PAGES = ["book/notation.html", "notebooks/01_q_learning_by_hand.html", "book/glossary.html"]
+
+
+def _switch_href(page: Path) -> str:
+    match = re.search(
+        r'<a class="btn dqrec-language-switch" href="([^"]+)"', page.read_text("utf-8")
+    )
+    assert match, f"{page.relative_to(SITE)} has no language switch link"
+    return match.group(1)
+
+
+@needs_zh
+def test_chinese_edition_has_every_page_in_chinese():
+    english = {p.relative_to(SITE) for p in PAGES if p.relative_to(SITE).parts[0] != "zh"}
+    chinese = {p.relative_to(ZH) for p in PAGES if p.relative_to(SITE).parts[0] == "zh"}
+    assert english - chinese == set(), f"pages missing from zh/: {sorted(english - chinese)}"
+    html = (ZH / "book" / "intro.html").read_text("utf-8")
+    assert '<html lang="zh-CN"' in html
+    assert "深度 Q 学习与电商推荐" in html, "the translated title of book/intro is not on its page"
+    title = re.search(r"<title>(.*?)</title>", (ZH / "book" / "faq.html").read_text("utf-8"), re.S)
+    assert title and "深度 Q 学习与电商推荐" in title.group(1), "the site title is not translated"
+
+
+@needs_zh
+def test_language_switch_leads_to_the_same_page_in_the_other_edition():
+    checked = 0
+    for page in PAGES:
+        relative = page.relative_to(SITE)
+        if relative.parts[0] == "zh":
+            counterpart = SITE / relative.relative_to("zh")
+        else:
+            counterpart = ZH / relative
+        if relative.name == "index.html" and len(relative.parts) <= 2:
+            continue  # the redirect to book/intro.html of each edition: no page, no switch
+        if page.name.startswith(".") or not counterpart.exists():
+            continue
+        target, _ = _resolve(page, _switch_href(page))
+        assert target == counterpart.resolve(), f"{relative}: the switch leads to {target}"
+        checked += 1
+    assert checked >= 2 * 20, checked
+
+
+def _page_text(page: Path) -> str:
+    """The text a reader gets from a page: its words and its images' alt texts."""
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page.read_text("utf-8"))
+    alts = " ".join(re.findall(r'\balt="([^"]*)"', html))
+    return re.sub(r"\s+", " ", html_unescape(re.sub(r"<[^>]+>", " ", html) + " " + alts))
+
+
+@needs_zh
+def test_translations_reach_the_chinese_pages():
+    """Every translated message without markup appears verbatim on its page of zh/ (the .md
+    chapters through MyST, the notebooks' markdown cells through myst-nb)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "zh_catalogues", REPO / "book" / "zh_catalogues.py"
+    )
+    zh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zh)
+    missing, checked = [], 0
+    for name, path in zh.catalogues().items():
+        page = ZH / f"{name}.html"
+        text = _page_text(page) if page.exists() else ""
+        for message in zh.load(path):
+            plain = not re.search(r"[{}$*`\[\]<>\\\"'_]|--|\.\.\.", message.string)
+            if not message.translated or message.display_math or not plain:
+                continue
+            checked += 1
+            if re.sub(r"\s+", " ", message.string).strip() not in text:
+                missing.append(f"{name}: {message.string[:50]!r}")
+    assert checked > 100, checked
+    assert not missing, "translations that do not reach their page:\n" + "\n".join(missing)
+
+
+@needs_zh
+def test_chinese_search_index_has_chinese_words():
+    index = (ZH / "searchindex.js").read_text("utf-8")
+    terms = json.loads(index[index.index("(") + 1 : index.rindex(")")])["terms"]
+    for word in ("强化学习", "经验回放", "智能体", "术语"):  # glossary terms and a plain word
+        assert word in terms, f"the Chinese search index lacks {word!r} (is jieba installed?)"
+
+
+def _run_chromium(*args: str) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+# Runs in a Chinese page once MathJax has typeset it and the fonts are ready: what a reader
+# sees (typeset math, loaded figures, Chinese set in the served font, the switch link).
+_ZH_PROBE_JS = """
+<script>
+window.addEventListener("load", () => document.fonts.ready.then(() =>
+  (window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve()).then(() => {
+  const article = document.querySelector(".bd-article");
+  const cjk = /[\\u4e00-\\u9fff]/;
+  const texts = [...article.querySelectorAll("p, h1, h2, dt, li")].filter(
+    el => cjk.test(el.textContent) && el.offsetParent);
+  const images = [...article.querySelectorAll("img")].filter(img => img.offsetParent);
+  const result = {
+    math: article.querySelectorAll("mjx-container").length,
+    math_errors: article.querySelectorAll("mjx-merror").length,
+    images: images.length,
+    images_loaded: images.filter(img => img.complete && img.naturalWidth > 0).length,
+    chinese_blocks: texts.length,
+    chinese_chars: texts.map(el => el.textContent).join("").split("").filter(
+      ch => cjk.test(ch)).length,
+    served_font: [...document.fonts].filter(f => f.family.includes("dqrec CJK")).map(
+      f => f.status),
+    font_checks: document.fonts.check('16px "dqrec CJK"', "强化学习"),
+    families: texts.slice(0, 3).map(el => getComputedStyle(el).fontFamily),
+    switch: (document.querySelector(".dqrec-language-switch") || {}).href || null,
+  };
+  const out = document.createElement("pre");
+  out.id = "dqrec-zh-probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+  if (location.hash === "#follow-switch") location.href = result.switch;
+})));
+</script>
+"""
+
+
+def _probe(page: Path, follow: bool = False) -> tuple[dict | None, str]:
+    """Open a copy of the zh `page` with _ZH_PROBE_JS; (measurements, dumped DOM). With
+    `follow`, the probe then clicks through the language switch and the DOM is the target's."""
+    html = page.read_text(encoding="utf-8")
+    probe = page.with_name(f".probe-{page.name}")
+    probe.write_text(html.replace("</body>", _ZH_PROBE_JS + "</body>", 1), encoding="utf-8")
+    try:
+        url = probe.as_uri() + ("#follow-switch" if follow else "")
+        result = _run_chromium("--window-size=1280,1000", "--dump-dom", url)
+    finally:
+        probe.unlink()
+    assert result.returncode == 0, f"chromium failed on {page}: {result.stderr[-2000:]}"
+    match = re.search(r'<pre id="dqrec-zh-probe">(.*?)</pre>', result.stdout, re.S)
+    return (json.loads(html_unescape(match.group(1))) if match else None), result.stdout
+
+
+@pytest.mark.slow  # two browser starts per page, 5 to 15 s each
+@needs_zh
+@needs_chromium
+@pytest.mark.parametrize("name", ZH_PAGES)
+def test_chinese_page_in_the_browser(name):
+    page = ZH / name
+    measured, _ = _probe(page)
+    if measured is None:  # a loaded machine can run out of the virtual-time budget: once more
+        measured, _ = _probe(page)
+    assert measured is not None, f"the probe did not run on zh/{name}"
+    assert measured["math"] > 0 and not measured["math_errors"], measured
+    if name.startswith("notebooks/"):
+        assert measured["images"] > 0, f"zh/{name}: no figure on the page"
+    assert measured["images_loaded"] == measured["images"], f"zh/{name}: a figure did not load"
+    assert measured["chinese_chars"] > 20, f"zh/{name}: hardly any Chinese text: {measured}"
+    assert measured["served_font"] and set(measured["served_font"]) == {"loaded"}, measured
+    assert measured["font_checks"], "the served CJK font cannot draw 强化学习"
+    assert all(family.startswith('"dqrec CJK"') for family in measured["families"]), measured
+    # the switch, followed in the browser, opens the same page of the English edition
+    _, dom = _probe(page, follow=True)
+    assert 'lang="en"' in dom[:2000], f"zh/{name}: the switch did not open an English page"
+    assert f'href="{_switch_href(SITE / name)}"' in dom, f"zh/{name}: not the same page"
+    # a picture of the page, to look at (not compared)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"zh-{page.stem}.png"
+    flags = ["--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()]
+    assert _run_chromium(*flags).returncode == 0 and shot.exists()

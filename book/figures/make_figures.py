@@ -1,6 +1,6 @@
 """Draw the book's diagrams from the package's own numbers and write them as SVG files.
 
-    python book/figures/make_figures.py            # (re)write book/figures/*.svg
+    python book/figures/make_figures.py            # (re)write book/figures/*.svg (+ *.zh_CN.svg)
     python book/figures/make_figures.py --out DIR  # write them somewhere else
 
 Every number a diagram shows is read from ``dqrec`` (the tiny shop's probabilities and
@@ -13,13 +13,17 @@ files and fails when a committed SVG is out of date. Only matplotlib is needed.
 import argparse
 import io
 import math
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
@@ -499,15 +503,173 @@ FIGURES = {
 }
 
 
-def render(make) -> bytes:
-    """The SVG bytes of one figure, reproducibly."""
-    with plt.rc_context(STYLE):
+# The Chinese edition's labels (Sphinx shows NAME.zh_CN.svg there instead of NAME.svg):
+# (regular expression, replacement) applied in order to every label, longest phrases first.
+# Numbers come from the code and pass through; a label left with an English word fails.
+ZH_CN = [
+    (r"R = the reward of the action\nin that mood", "R = 该情绪下\n该动作的奖励"),
+    (r"arrows: the probability of\neach next mood", "箭头：转到每种\n下一情绪的概率"),
+    (r"a session starts\n", "会话开始时\n"),
+    (r"left\n\(terminal\)", "离开\n（终止）"),
+    (r"recommend bestseller", "推荐畅销品"),
+    (r"recommend clickbait", "推荐标题党"),
+    (r"recommend niche-match", "推荐小众匹配"),
+    (
+        r"after the step\nP −= step cost; P \+= satisfaction if clicked,\nP −= skip cost if not; "
+        r"fatigue of the\nitem's category \+= 1; u drifts to v_i",
+        "这一步之后\nP −= 每步代价；若点击则 P += 满意度，\n否则 P −= 跳过代价；\n"
+        "该商品类别的疲劳度 += 1；u 向 v_i 漂移",
+    ),
+    (r"changes the future", "改变未来"),
+    (r"click\?\n", "点击？\n"),
+    (r"hidden shopper", "隐藏的顾客"),
+    (r"preference u \(unit vector\)", "偏好 u（单位向量）"),
+    (r"patience P \(starts in (\[[^]]*\])\)", r"耐心 P（初值取自 \1）"),
+    (r"fatigue f per category", "每个类别的疲劳度 f"),
+    (
+        r"item i\nlatent v_i, price p_i\nappeal a_i, satisfaction s_i\n\((\d+)% clickbait\)",
+        r"商品 i\n潜在向量 v_i，价格 p_i\n吸引力 a_i，满意度 s_i\n（\1% 为标题党）",
+    ),
+    (
+        r"observation s': last (\d+) items and feedback \(skip / click / purchase\)",
+        r"观测 s'：最近 \1 件商品及其反馈（跳过 / 点击 / 购买）",
+    ),
+    (
+        r"session features \(time used, click rate, purchase rate, skips in a row\)",
+        "会话特征（已用时间、点击率、购买率、连续跳过次数）",
+    ),
+    (r"purchase\? \(after a click\)", "购买？（点击之后）"),
+    (r"recommender\nchooses item i", "推荐系统\n选择商品 i"),
+    (r"reward\nr = ", "奖励\nr = "),
+    (r"·click", "·点击"),
+    (r"·purchase", "·购买"),
+    (r"session ends: ", "会话结束："),
+    (r"step (\d+) reached", r"到达第 \1 步"),
+    (r"→ terminated", "→ 终止"),
+    (r"→ truncated", "→ 截断"),
+    (r"next state", "下一个状态"),
+    (r"clicked", "已点击"),
+    (r"\bbias\b", "偏置"),
+    (r"\bscale\b", "尺度"),
+    (r"\bfatigue\b", "疲劳度"),
+    (r"\bprice\b", "价格"),
+    (r"\bsatisfaction\b", "满意度"),
+    (r"− mean over a'\nof A\(s, a'\)", "− A(s, a') 对 a'\n的均值"),
+    (r"ReLU layers\n(\d+) units", r"ReLU 层\n\1 个单元"),
+    (r"advantage\n", "优势\n"),
+    (r"concatenate", "拼接"),
+    (r"defaults \(NetworkConfig\): ", "默认值（NetworkConfig）："),
+    (r"feedback gate", "反馈门"),
+    (r"feedback f_", "反馈 f_"),
+    (r"\((\d+) numbers\)", r"（\1 个数）"),
+    (r"item embedding", "商品嵌入"),
+    (r"item ids", "商品编号"),
+    (r"masked mean of e_t", "e_t 的掩码均值"),
+    (r'\(or a GRU, encoder="gru"\)', '（或 GRU，encoder="gru"）'),
+    (r"\+ last pair e_H", "+ 最后一对 e_H"),
+    (r"query g\(z\)", "查询 g(z)"),
+    (r"session features", "会话特征"),
+    (r"the same E scores every item a", "同一个 E 为每件商品 a 打分"),
+    (r"value V\(s\)", "价值 V(s)"),
+    (r"Huber loss \(κ = ([\d.]+)\)\nof ", r"Huber 损失（κ = \1）\n作用于 "),
+    (r"Q-values", "Q 值"),
+    (r"TD target\n", "TD 目标\n"),
+    (r",  a\* chosen by θ", "，a* 由 θ 选出"),
+    (
+        r"acting: every environment step\.  learning: from step ([\d,]+) on, "
+        r"(\d+) gradient steps every (\d+) environment steps",
+        r"行动：每个环境步。  学习：从第 \1 步起，每 \3 个环境步做 \2 个梯度步",
+    ),
+    (r"actions a \(items\)", "动作 a（商品）"),
+    (r"batch of (\d+)", r"\1 条转移的批次"),
+    (r"copy θ → θ⁻ every ([\d,]+) gradient steps", r"每 \1 个梯度步复制 θ → θ⁻"),
+    (r"every transition", "每个转移"),
+    (r"gradient step on θ", "对 θ 做梯度步"),
+    (r"\blr ", "学习率 "),
+    (r"clip norm ", "梯度裁剪范数 "),
+    (r"new θ", "新的 θ"),
+    (r"next-state values", "下一状态的价值"),
+    (r"online network", "在线网络"),
+    (r"replay buffer D", "回放缓冲区 D"),
+    (r"([\d,]+) transitions", r"\1 个转移"),
+    (r"shop: (\d+) shoppers", r"商店：\1 位顾客"),
+    (r"states s", "状态 s"),
+    (r"target network", "目标网络"),
+    (r"ε-greedy, one coin per shopper", "ε-贪心，每位顾客各抛一枚硬币"),
+    (r"over ([\d,]+) steps", r"在 \1 步内"),
+    (r"\bbrowsing\b", "浏览"),
+    (r"\binterested\b", "感兴趣"),
+    (r"\bannoyed\b", "恼火"),
+    (r"\bfeedback\b", "反馈"),
+    (r"\breward\b", "奖励"),
+]
+# Names that stay English on the Chinese figures: code identifiers and proper names.
+KEEP_ENGLISH = {"NetworkConfig", "VecShopEnv", "ReLU", "GRU", "Adam", "Huber", "terminated"}
+LANGUAGES = {"en": None, "zh_CN": ZH_CN}
+CJK_FONT = HERE.parent / "static" / "fonts" / "noto-sans-sc-subset.woff"
+
+
+def translate(text: str, table) -> str:
+    """`text` with the table's replacements; ValueError if an English word is left."""
+    for pattern, replacement in table:
+        text = re.sub(pattern, replacement, text)
+    rest = re.sub(r"[\w.]+=(\"[^\"]*\"|[^,\s)]+)", " ", text)  # encoder="pooled" stays code
+    left = [w for w in re.findall(r"[A-Za-z]{3,}", rest) if w not in KEEP_ENGLISH]
+    if left:
+        raise ValueError(f"figure label {text!r}: no translation for {left}")
+    return text
+
+
+_REGISTERED: list = []  # [family name, {glyph index: code point}] once registered
+
+
+def _cjk_family() -> str:
+    """Register the site's CJK font (book/static/fonts) with matplotlib; its family name."""
+    if not _REGISTERED:
+        font = TTFont(CJK_FONT)
+        font.flavor = None
+        path = Path(tempfile.mkdtemp(prefix="dqrec-font-")) / "noto-sans-sc-subset.ttf"
+        font.save(path)
+        font_manager.fontManager.addfont(str(path))
+        code_of = {name: code for code, name in font.getBestCmap().items()}
+        order = font.getGlyphOrder()
+        _REGISTERED[:] = [
+            font["name"].getDebugName(1),
+            {i: code_of.get(n) for i, n in enumerate(order)},
+        ]
+    return _REGISTERED[0]
+
+
+def _stable_glyph_ids(svg: bytes) -> bytes:
+    """Name each CJK glyph outline by its character, not by its index in the subset font,
+    so that a font made for more characters draws the same bytes."""
+    codes = _REGISTERED[1]
+
+    def rename(match: re.Match) -> bytes:
+        code = codes.get(int(match.group(1), 16))  # matplotlib writes the index in hex
+        return f"cjk-{code:x}".encode() if code else match.group(0)
+
+    return re.sub(rb"NotoSansSC-Regular-([0-9a-f]+)\b", rename, svg)
+
+
+def render(make, language: str = "en") -> bytes:
+    """The SVG bytes of one figure, reproducibly. The Chinese figures draw their text as
+    outlines from the site's CJK font: an SVG shown by <img> cannot use the page's fonts,
+    and a reader's machine may have no Chinese font."""
+    style = dict(STYLE)
+    if LANGUAGES[language] is not None:
+        style |= {"svg.fonttype": "path", "font.family": ["DejaVu Sans", _cjk_family()]}
+    with plt.rc_context(style):
         fig = make()
         for text in fig.findobj(Text):  # a page shows the figure about 800 px wide
             text.set_fontsize(text.get_fontsize() * TEXT_SCALE)
+            if LANGUAGES[language] is not None:
+                text.set_text(translate(text.get_text(), LANGUAGES[language]))
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         plt.close(fig)
+    if LANGUAGES[language] is not None:
+        return _stable_glyph_ids(buffer.getvalue())
     return buffer.getvalue()
 
 
@@ -519,12 +681,19 @@ def main(argv=None) -> int:
         print(f"error: --out {args.out} is not an existing folder", file=sys.stderr)
         return 2
     for name, make in FIGURES.items():
-        path = args.out / name
-        tmp = path.with_suffix(".svg.tmp")
-        tmp.write_bytes(render(make))
-        tmp.replace(path)  # atomic: never a half-written figure
-        print(path)
+        for language in LANGUAGES:
+            path = args.out / figure_name(name, language)
+            tmp = path.with_suffix(".svg.tmp")
+            tmp.write_bytes(render(make, language))
+            tmp.replace(path)  # atomic: never a half-written figure
+            print(path)
     return 0
+
+
+def figure_name(name: str, language: str) -> str:
+    """'q_network.svg' in English, 'q_network.zh_CN.svg' in Chinese (Sphinx's default
+    figure_language_filename, so the Chinese build picks it up by itself)."""
+    return name if language == "en" else name.replace(".svg", f".{language}.svg")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ two-tower retrieval (``dqrec.two_tower.retrieve_and_score``, an untrained networ
 is the same) of 200 candidates followed by the exact optimiser over them. JSON lines
 ``slates_cost``.
 
-    python benchmarks/bench_slates.py > benchmarks/results/slates.jsonl   # about 25 min
+    python benchmarks/bench_slates.py > benchmarks/results/slates.jsonl   # ~35 min, 2 shared cores
     python benchmarks/bench_slates.py --seeds 1 --steps 20000 --shoppers 200   # a smoke run
 """
 

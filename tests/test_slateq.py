@@ -101,6 +101,26 @@ def test_training_runs_end_to_end_and_beats_random():
 
 
 @pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"total_steps": 0}, r"train_slateq: total_steps must be an int >= 1, got 0"),
+        ({"num_envs": 2.5}, r"train_slateq: num_envs must be an int >= 1, got 2.5"),
+        ({"epsilon_end": 1.5}, r"train_slateq: epsilon_end must be a number in \[0, 1\], got 1.5"),
+    ],
+)
+def test_bad_training_arguments_are_one_clear_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train_slateq(TINY, SlateQConfig(network=NET), **kwargs)
+
+
+def test_bad_agent_configs_are_one_clear_error():
+    with pytest.raises(ValueError, match="SlateQAgent needs a SlateConfig, got ShopConfig"):
+        SlateQAgent(TINY.shop)
+    with pytest.raises(ValueError, match="SlateQAgent needs a SlateQConfig, got dict"):
+        SlateQAgent(TINY, {"gamma": 0.5})
+
+
+@pytest.mark.parametrize(
     ("changes", "match"),
     [
         (

@@ -72,6 +72,12 @@ class SlateQAgent:
     """Item-level Q-network (num_items + 1 outputs: the items, then ⊥) and a choice network."""
 
     def __init__(self, slate_config, config: SlateQConfig | None = None, seed: int = 0):
+        from dqrec.slates.config import SlateConfig
+
+        if not isinstance(slate_config, SlateConfig):
+            raise ValueError(f"SlateQAgent needs a SlateConfig, got {type(slate_config).__name__}")
+        if config is not None and not isinstance(config, SlateQConfig):
+            raise ValueError(f"SlateQAgent needs a SlateQConfig, got {type(config).__name__}")
         self.slate_config = slate_config
         self.config = SlateQConfig() if config is None else config
         shop = slate_config.shop

@@ -45,6 +45,22 @@ def train_slateq(
     epsilon_decay_steps: int = 30_000,
 ) -> SlateHistory:
     """Train SlateQ (or, with ``gamma = 0``, the learned myopic slate) for ``total_steps``."""
+    counts = {
+        "total_steps": (total_steps, 1),
+        "num_envs": (num_envs, 1),
+        "learning_starts": (learning_starts, 0),
+        "train_every": (train_every, 1),
+        "gradient_steps": (gradient_steps, 0),
+        "replay_capacity": (replay_capacity, 1),
+        "epsilon_decay_steps": (epsilon_decay_steps, 0),
+        "seed": (seed, 0),
+    }
+    for name, (value, low) in counts.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"train_slateq: {name} must be an int >= {low}, got {value!r}")
+    for name, value in (("epsilon_start", epsilon_start), ("epsilon_end", epsilon_end)):
+        if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+            raise ValueError(f"train_slateq: {name} must be a number in [0, 1], got {value!r}")
     agent = SlateQAgent(slate_config, agent_config, seed)
     env = VecSlateEnv(slate_config, num_envs, seed)
     shop, k = slate_config.shop, slate_config.slate_size

@@ -41,6 +41,7 @@ from report_tables import (
     portability_tables,
     profile_tables,
     scale_tables,
+    slates_tables,
     throughput_tables,
 )
 
@@ -211,6 +212,17 @@ SECTIONS = {
         "--seeds 1 ... >> benchmarks/results/offline_validation.jsonl",
         ("machine", "offline"),
         offline_validation_tables,
+    ),
+    "slates": Section(
+        "Slates: SlateQ against the myopic slate",
+        "On the slate shop (`SlateConfig()`: 50 items, pages of 4), SlateQ, the learned myopic "
+        "slate (the same agent with gamma 0) and item-DQN top-k trained per seed, with the "
+        "random, most-popular-k and myopic-oracle slates, all evaluated on the same shoppers, "
+        "with the long-term effects on and off; and the time to choose a slate of 5 with each "
+        "optimiser for 50, 1000 and 100 000 items.",
+        _cmd("bench_slates.py", "slates"),
+        ("machine", "slates_run", "slates_summary", "slates_paired", "slates_cost"),
+        slates_tables,
     ),
     "portability": Section(
         "Kernel switches and the weights of a training run",

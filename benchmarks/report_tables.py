@@ -331,3 +331,70 @@ def offline_validation_tables(lines):
             )
     header = ["method", "encoder", "copy term", "HR@10", "NDCG@10", "value@10", "train s"]
     return table(header, out)
+
+
+def slates_tables(lines):
+    """Slates: mean return per policy over seeds, SlateQ's paired differences, and the cost of
+    choosing a slate."""
+    text = ""
+    runs = of(lines, "slates_run")
+    for effects in ("on", "off"):
+        mine = [r for r in runs if r["effects"] == effects]
+        if not mine:
+            continue
+        rows = []
+        for policy in dict.fromkeys(r["policy"] for r in mine):
+            own = [r for r in mine if r["policy"] == policy]
+            seeds = len([r for r in own if r["seed"] is not None]) or "–"
+            means = [
+                fmt(float(np.mean([r[key] for r in own])))
+                for key in ("mean_length", "choices_per_step", "clickbait_shown", "train_s")
+            ]
+            returns = [r["mean_return"] for r in own]
+            shown_return = pm(returns) if len(returns) > 1 else fmt(returns[0])
+            rows.append([policy, seeds, shown_return, *means])
+        text += f"\n**Long-term effects {effects}**:\n\n" + table(
+            ["policy", "seeds", "mean return", "session length", "choices per page"]
+            + ["clickbait shown", "train s"],
+            rows,
+        )
+        pairs = [r for r in of(lines, "slates_paired") if r["effects"] == effects]
+        if pairs:
+            text += "\nSlateQ minus each policy, paired seed by seed:\n\n" + table(
+                ["against", "seeds", "mean difference", "95% interval", "relative gain"],
+                [
+                    [
+                        r["against"],
+                        r["seeds"],
+                        fmt(r["mean_difference"]),
+                        "–"
+                        if r["ci_low"] is None
+                        else f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]",
+                        f"{100 * r['relative_gain']:+.0f}%",
+                    ]
+                    for r in pairs
+                ],
+            )
+    costs = of(lines, "slates_cost")
+    if costs:
+        sizes = list(dict.fromkeys(r["num_items"] for r in costs))
+        methods = list(dict.fromkeys(r["method"] for r in costs))
+        cell = {(r["method"], r["num_items"]): r for r in costs}
+
+        def shown(method, size):
+            r = cell.get((method, size))
+            if r is None:
+                return ""
+            if r["seconds_per_shopper"] is None:
+                return f"not tried: {r['note']}"
+            return fmt(1e6 * r["seconds_per_shopper"])
+
+        k = costs[0]["k"]
+        text += f"\nMicroseconds per shopper to choose a slate of k = {k}:\n\n" + table(
+            ["method", *(f"{n:,} items" for n in sizes)],
+            [[m, *(shown(m, n) for n in sizes)] for m in methods],
+        )
+    return text + (
+        "\n(mean return: mean over training seeds ± half-width of the 95% Student-t interval "
+        "over seeds; policies without seeds are fixed and evaluated once.)\n"
+    )

@@ -219,6 +219,28 @@ SAMPLES = {
         {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 104.4}
         | {"hr@10": 0.652, "ndcg@10": 0.238, "value@10": 35.2, "load1": 5.07},
     ],
+    "slates": [
+        {"bench": "machine", "date": "2026-01-02T00:00:00", "cpu": "Test CPU", "cpu_count": 2}
+        | {"load_avg": [1.0, 1.0, 1.0]},
+        {"bench": "slates_cost", "num_items": 50, "k": 5, "method": "enumerate"}
+        | {"seconds_per_shopper": 4.4, "note": ""},
+        {"bench": "slates_cost", "num_items": 1000, "k": 5, "method": "enumerate"}
+        | {"seconds_per_shopper": None, "note": "C(1000, 5) = 8.25e+12 slates"},
+        *(
+            {"bench": "slates_run", "effects": "on", "seed": seed, "policy": policy}
+            | {"mean_return": ret, "mean_length": 30.0, "choices_per_step": 0.8}
+            | {"clickbait_shown": 0.01, "train_s": 60.0, "load1": 2.0}
+            for seed, policy, ret in ((0, "slateq", 7.0), (1, "slateq", 8.0))
+        ),
+        {"bench": "slates_run", "effects": "on", "seed": None, "policy": "myopic_oracle"}
+        | {"mean_return": 6.4, "mean_length": 24.0, "choices_per_step": 0.9}
+        | {"clickbait_shown": 0.02, "train_s": 0.0, "load1": 2.0},
+        {"bench": "slates_summary", "effects": "on", "policy": "slateq", "seeds": 2}
+        | {"mean_return": 7.5, "ci_half_width": 6.4},
+        {"bench": "slates_paired", "effects": "on", "policy": "slateq"}
+        | {"against": "myopic_slate", "seeds": 2, "mean_difference": 2.5, "ci_low": -1.0}
+        | {"ci_high": 6.0, "relative_gain": 0.5},
+    ],
 }
 
 EXPECTED = {
@@ -244,6 +266,13 @@ EXPECTED = {
     "portability": ["| `xla` | `XLA_FLAGS=x` | 2.4e-07 | no | 0.6461 |", "1,200 steps"],
     "offline": ["4695 test baskets", "| backbone | 0.623 ± 0.011 | 0.22 ± 0.005 | 35.1 ± 0.6 |"],
     "offline_validation": ["| backbone | gru | yes | 0.652 | 0.238 | 35.2 | 104 |"],
+    "slates": [
+        "**Long-term effects on**",
+        "| slateq | 2 | 7.5 ± 6.4 | 30 | 0.8 | 0.01 | 60 |",
+        "| myopic_oracle | – | 6.4 | 24 | 0.9 | 0.02 | 0 |",
+        "| myopic_slate | 2 | 2.5 | [-1, 6] | +50% |",
+        "| enumerate | 4,400,000 | not tried: C(1000, 5) = 8.25e+12 slates |",
+    ],
 }
 
 

@@ -57,8 +57,12 @@ class TranslatedTitlesForSolutions(SphinxTransform):
             )
             entry = registry.get(node.get("label"))
             if translated and entry is not None:
-                entry["node"].children[0] = title.deepcopy()
-                entry["node"].children[0].parent = entry["node"]
+                copy = title.deepcopy()
+                for text in list(copy.findall(nodes.inline)):
+                    if "translatable" in text:  # unwrapped in the page later (priority 999)
+                        text.replace_self(text.children)
+                entry["node"].children[0] = copy
+                copy.parent = entry["node"]
 
 
 def setup(app):

@@ -441,6 +441,17 @@ def test_translations_reach_the_chinese_pages():
     assert not missing, "translations that do not reach their page:\n" + "\n".join(missing)
 
 
+def test_cjk_font_face_lets_the_browser_synthesise_bold():
+    """The subset font has one regular face: declared with a weight range, bold Chinese text
+    (every **术语** of the Chinese edition) was drawn regular; with one weight the browser
+    synthesises bold from it."""
+    css = (REPO / "book" / "static" / "dqrec.css").read_text("utf-8")
+    face = re.search(r'@font-face\s*\{[^}]*"dqrec CJK"[^}]*\}', css)
+    assert face, "no @font-face for the CJK subset in book/static/dqrec.css"
+    weight = re.search(r"font-weight:\s*([^;]+);", face.group(0))
+    assert weight and weight.group(1).strip() in ("400", "normal"), weight and weight.group(1)
+
+
 @needs_zh
 def test_theme_buttons_are_chinese():
     """The repository menu and the dropdowns' hint (book/theme_strings.py, zh_edition.py)."""

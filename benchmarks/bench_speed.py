@@ -174,7 +174,15 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="timing per gradient figure")
     parser.add_argument("--seed-steps", type=int, default=20_000, help="env steps per seed run")
     parser.add_argument("--steps-per-call", type=int, nargs="+", default=[4, 32])
-    parser.add_argument("--skip-seeds", action="store_true", help="leave out seeds_per_minute")
+    parser.add_argument(
+        "--parts", nargs="+", default=["gradient", "train", "seeds"], help="what to measure"
+    )
+    parser.add_argument(
+        "--sequential-versions",
+        nargs="+",
+        default=["before", "after"],
+        help="versions timed running the seeds one after another",
+    )
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -182,26 +190,25 @@ def main():
     emit({**machine_info(tensorflow=tf.__version__), "before": args.before})
     with tempfile.TemporaryDirectory() as tmp:
         roots = {"before": extract(args.before, tmp), "after": ROOT}
-        for k in args.steps_per_call:
+        for k in args.steps_per_call if "gradient" in args.parts else ():
             code = GRADIENT.format(k=k, seconds=args.seconds)
             results = side_by_side(code, roots, args.rounds)
             extra = ("cpu_rate", "compile_seconds")
             compare("gradient_steps_per_second", results, extra, batch_size=256, steps_per_call=k)
-        results = side_by_side(TRAIN, roots, args.rounds)
-        compare(
-            "train_env_steps_per_second",
-            results,
-            ("short_run_seconds", "long_run_seconds", "mean_return"),
-            total_steps=100_000,
-        )
-        if args.skip_seeds:
-            return
-        for n in (1, 4, 8):
+        if "train" in args.parts:
+            results = side_by_side(TRAIN.format(), roots, args.rounds)
+            compare(
+                "train_env_steps_per_second",
+                results,
+                ("short_run_seconds", "long_run_seconds", "mean_return"),
+                total_steps=100_000,
+            )
+        for n in (1, 4, 8) if "seeds" in args.parts else ():
             steps = args.seed_steps
             sequential = SEQUENTIAL.format(n=n, steps=steps)
             compare(
                 "seeds_per_minute",
-                side_by_side(sequential, roots, 1),
+                side_by_side(sequential, roots, 1, versions=args.sequential_versions),
                 seeds=n,
                 steps=steps,
                 mode="sequential",

@@ -11,9 +11,12 @@ objects in the order of the configs, each with its trained ``DQNAgent`` rebuilt 
 calling process from the worker's weights and optimizer state.
 
 Run ``i`` gives the same numbers as ``dqrec.train.train(configs[i])`` in this process: every
-random number of a run comes from its own config's seed, and nothing is shared between the
-workers (``tests/test_many_seeds.py`` checks losses, evaluations and weights). With one
-process (or one config) the runs go one after another here, without a pool.
+random number of a run comes from its own config's seed, nothing is shared between the
+workers, and the small matrix products of these networks do not split their sums across
+threads, so the smaller thread pools change no rounding. ``tests/test_many_seeds.py`` checks
+exact equality of losses, evaluations, episode returns and weights on a small config (without
+XLA, to keep the test short). With one process (or one config) the runs go one after another
+here, without a pool.
 """
 
 import multiprocessing

@@ -42,6 +42,8 @@ from report_tables import (
     profile_tables,
     scale_tables,
     slates_tables,
+    speed_tables,
+    step_profile_tables,
     throughput_tables,
 )
 
@@ -232,6 +234,27 @@ SECTIONS = {
         _cmd("bench_portability.py", "portability"),
         ("portability",),
         portability_tables,
+    ),
+    "speed": Section(
+        "Training speed before and after (issue 11)",
+        "The package at the revision before the speed work and this checkout's, each in fresh "
+        "child processes, alternating round by round (medians): gradient steps per second of "
+        "the default agent at batch 256, the default training run's environment steps per "
+        "second excluding compilation (from a long and a short run), and seeds per minute run "
+        "one after another or with `dqrec.many_seeds.train_seeds`.",
+        _cmd("bench_speed.py", "speed"),
+        ("machine", "gradient_steps_per_second", "train_env_steps_per_second", "seeds_per_minute"),
+        speed_tables,
+    ),
+    "step_profile": Section(
+        "Where a gradient step's time goes",
+        "The default agent's compiled step (batch 256, 4 steps per call, XLA) cut into "
+        "prefixes, each compiled and timed alone in alternating bursts: the compiled call, "
+        "the history encoder, the loss's three network passes, the gradient, and Adam with "
+        "the target update; and the step's FLOPs against the CPU's peak.",
+        _cmd("bench_step_profile.py", "step_profile"),
+        ("machine", "step_piece", "step_flops"),
+        step_profile_tables,
     ),
 }
 

@@ -398,3 +398,58 @@ def slates_tables(lines):
         "\n(mean return: mean over training seeds ± half-width of the 95% Student-t interval "
         "over seeds; policies without seeds are fixed and evaluated once.)\n"
     )
+
+
+def speed_tables(lines):
+    rows = []
+    for r in of(lines, "gradient_steps_per_second"):
+        what = f"gradient steps / s (batch {r['batch_size']}, {r['steps_per_call']} per call)"
+        rows.append([what, fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}"])
+        rows.append(
+            [f"gradient steps / CPU-second ({r['steps_per_call']} per call)"]
+            + [fmt(r["before_cpu_rate"]), fmt(r["after_cpu_rate"])]
+            + [f"{r['after_cpu_rate'] / r['before_cpu_rate']:.2f}"]
+        )
+        rows.append(
+            [f"compile s ({r['steps_per_call']} per call)"]
+            + [fmt(r["before_compile_seconds"]), fmt(r["after_compile_seconds"]), "–"]
+        )
+    for r in of(lines, "train_env_steps_per_second"):
+        rows.append(
+            ["`train(TrainConfig())` env steps / s, excluding compile"]
+            + [fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}"]
+        )
+        rows.append(
+            ["short run (4,096 steps, compiles) s"]
+            + [fmt(r["before_short_run_seconds"]), fmt(r["after_short_run_seconds"]), "–"]
+        )
+    text = table(["figure", "before", "after", "after / before"], rows)
+    seeds = of(lines, "seeds_per_minute")
+    if seeds:
+        text += "\n" + table(
+            ["seeds", "env steps each", "mode", "before", "after", "processes"],
+            [
+                [r["seeds"], fmt(r["steps"]), r["mode"], fmt(r.get("before"))]
+                + [fmt(r.get("after")), fmt(r.get("after_processes", 1))]
+                for r in seeds
+            ],
+        )
+    return text
+
+
+def step_profile_tables(lines):
+    text = table(
+        ["piece of the step", "CPU µs per step up to here", "CPU µs of this piece", "share"],
+        [
+            [r["piece"], fmt(r["us_per_step"]), fmt(r["piece_us"]), f"{100 * r['share']:.0f}%"]
+            for r in of(lines, "step_piece")
+        ],
+    )
+    for r in of(lines, "step_flops"):
+        text += (
+            f"\nOne step at batch {r['batch_size']}: {fmt(r['flops_per_step'])} FLOPs; the "
+            f"step reaches {fmt(r['achieved_gflops'])} GFLOP per CPU-second, against a {fmt(r['peak_gflops'])} "
+            f"GFLOP/s peak of the 2 cores, which alone would allow {fmt(r['flop_bound_steps_per_second'])} "
+            "steps / s.\n"
+        )
+    return text

@@ -126,6 +126,7 @@ NO_TENSORFLOW = [
     "dqrec.replay",
     "dqrec.exploration",
     "dqrec.nstep",
+    "dqrec.many_seeds",
     "dqrec.metrics",
     "dqrec.ope",
     "dqrec.ope_sim",

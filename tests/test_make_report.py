@@ -241,6 +241,29 @@ SAMPLES = {
         | {"against": "myopic_slate", "seeds": 2, "mean_difference": 2.5, "ci_low": -1.0}
         | {"ci_high": 6.0, "relative_gain": 0.5},
     ],
+    "speed": [
+        MACHINE,
+        {"bench": "gradient_steps_per_second", "batch_size": 256, "steps_per_call": 4}
+        | {"before": 500.0, "after": 1500.0, "ratio": 3.0, "load1": 1.0}
+        | {"before_compile_seconds": 9.5, "after_compile_seconds": 4.25}
+        | {"before_cpu_rate": 400.0, "after_cpu_rate": 1000.0},
+        {"bench": "train_env_steps_per_second", "total_steps": 100_000, "before": 5000.0}
+        | {"after": 20000.0, "ratio": 4.0, "before_short_run_seconds": 12.0}
+        | {"after_short_run_seconds": 6.0, "before_mean_return": 1.0, "after_mean_return": 1.5},
+        {"bench": "seeds_per_minute", "seeds": 4, "steps": 20_000, "mode": "sequential"}
+        | {"before": 3.0, "after": 6.0, "ratio": 2.0},
+        {"bench": "seeds_per_minute", "seeds": 4, "steps": 20_000, "mode": "train_seeds"}
+        | {"after": 11.0, "after_processes": 2},
+    ],
+    "step_profile": [
+        MACHINE,
+        {"bench": "step_piece", "piece": "call", "batch_size": 256, "steps_per_call": 4}
+        | {"us_per_step": 50.0, "piece_us": 50.0, "share": 0.1, "load1": 1.0},
+        {"bench": "step_piece", "piece": "optimizer", "batch_size": 256, "steps_per_call": 4}
+        | {"us_per_step": 500.0, "piece_us": 450.0, "share": 0.9, "load1": 1.0},
+        {"bench": "step_flops", "batch_size": 256, "flops_per_step": 10_000_000}
+        | {"achieved_gflops": 20.0, "peak_gflops": 160, "flop_bound_steps_per_second": 16_000},
+    ],
 }
 
 EXPECTED = {
@@ -272,6 +295,16 @@ EXPECTED = {
         "| myopic_oracle | – | 6.4 | 24 | 0.9 | 0.02 | 0 |",
         "| myopic_slate | 2 | 2.5 | [-1, 6] | +50% |",
         "| enumerate | 4,400,000 | not tried: C(1000, 5) = 8.25e+12 slates |",
+    ],
+    "speed": [
+        "| gradient steps / s (batch 256, 4 per call) | 500 | 1,500 | 3.00 |",
+        "| `train(TrainConfig())` env steps / s, excluding compile | 5,000 | 20,000 | 4.00 |",
+        "| 4 | 20,000 | train_seeds | – | 11 | 2 |",
+        "| gradient steps / CPU-second (4 per call) | 400 | 1,000 | 2.50 |",
+    ],
+    "step_profile": [
+        "| optimizer | 500 | 450 | 90% |",
+        "which alone would allow 16,000 steps / s.",
     ],
 }
 

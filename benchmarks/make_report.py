@@ -28,6 +28,7 @@ from pathlib import Path
 
 from report_plots import plot_ope, plot_profile, plot_scale
 from report_sb3 import plot_curves, sb3_tables
+from report_seeds import seeds_tables
 from report_tables import (
     cli_tables,
     dqn_tables,
@@ -220,6 +221,21 @@ SECTIONS = {
         _cmd("bench_portability.py", "portability"),
         ("portability",),
         portability_tables,
+    ),
+    "seeds": Section(
+        "Results that hold over seeds",
+        "Issue 11's chapter claims, each variant trained with 3 or 5 training seeds and every "
+        "policy of a seed evaluated on the same 1000 evaluation shoppers "
+        "(`BENCHMARK_EVAL_SEED`), so that a difference is one number per seed with a 95% "
+        "Student-t interval over seeds: full DQN against random, myopic and notebook 04's "
+        "ablations at notebook 04's budget and at the default; DQN against myopic with the "
+        "long-term effects off against the training budget and with changed target period "
+        "and exploration; notebook 03's candidate networks trained as full DQN, with their "
+        "CPU time per gradient step.",
+        "python benchmarks/bench_seeds.py --part chapter|off|networks ... "
+        ">> benchmarks/results/seeds.jsonl",
+        ("machine", "seeds_run", "seeds_paired"),
+        seeds_tables,
     ),
 }
 

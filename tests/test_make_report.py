@@ -81,6 +81,25 @@ def scale_line(num_items, b1, load1):
     }
 
 
+def seeds_run(part, variant, seed, mean_return, steps=40_000, **extra):
+    budget = {"chapter": "chapter", "off": "steps", "networks": "default"}[part]
+    return {
+        "bench": "seeds_run",
+        "part": part,
+        "budget": budget,
+        "long_term_effects": part != "off",
+        "total_steps": steps,
+        "variant": variant,
+        "seed": seed,
+        "mean_return": mean_return,
+        "return_ci": 0.1,
+        "session_length": 12.0,
+        "load1": 3.5,
+        "train_seconds": 40.0,
+        **extra,
+    }
+
+
 # One small synthetic file per kind, and strings its rendering must contain.
 SAMPLES = {
     "env": [
@@ -219,6 +238,21 @@ SAMPLES = {
         {"bench": "offline", "kind": "seed", "method": "backbone", "seed": 0, "train_s": 104.4}
         | {"hr@10": 0.652, "ndcg@10": 0.238, "value@10": 35.2, "load1": 5.07},
     ],
+    "seeds": [
+        MACHINE,
+        # full DQN ahead of random by 1.0, 2.0, 3.0: mean 2, t(0.975, 2) * 1 / sqrt(3) = 2.48
+        *(seeds_run("chapter", "full DQN", s, 1.5 + s) for s in range(3)),
+        *(seeds_run("chapter", "random", s, 0.5) for s in range(3)),
+        # off: DQN behind myopic by 0.5 on every seed (the myopic runs from another invocation)
+        *(seeds_run("off", "myopic (gamma = 0)", s, 3.0, 50_000) for s in range(3)),
+        *(seeds_run("off", "DQN (target_period=1000)", s, 2.5, 50_000) for s in range(3)),
+        *(
+            seeds_run("networks", net, s, r, 100_000, cpu_ms_per_gradient_step=ms)
+            for s in range(2)
+            for net, r, ms in (("pooled, item", 6.0, 2.5), ("mlp, dense", 1.0 + s, 1.25))
+        ),
+        {"bench": "seeds_paired", "part": "chapter", "first": "full DQN", "second": "random"},
+    ],
 }
 
 EXPECTED = {
@@ -244,6 +278,14 @@ EXPECTED = {
     "portability": ["| `xla` | `XLA_FLAGS=x` | 2.4e-07 | no | 0.6461 |", "1,200 steps"],
     "offline": ["4695 test baskets", "| backbone | 0.623 ± 0.011 | 0.22 ± 0.005 | 35.1 ± 0.6 |"],
     "offline_validation": ["| backbone | gru | yes | 0.652 | 0.238 | 35.2 | 104 |"],
+    "seeds": [
+        "**Default shop, long-term effects on: 40,000 environment steps** (notebook 04's",
+        "| full DQN − random | 3 | 2 ± 2.5 | 3 of 3 | 1, 2, 3 | not distinguished |",
+        "| DQN (target_period=1000) − myopic (gamma = 0) | 3 | -0.5 ± 0 | 0 of 3 |",
+        "-0.5, -0.5, -0.5 | **behind** |",
+        "| mlp, dense | 2 | 1.5 ± 6.4 | 40 | 1.25 |",
+        "| mlp, dense − pooled, item | 2 | -4.5 ± 6.4 | 0 of 2 | -5, -4 | not distinguished |",
+    ],
 }
 
 

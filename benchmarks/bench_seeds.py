@@ -60,6 +60,7 @@ VARIANT_KEYS = {
     "learning_starts": "train",
     "gradient_steps": "train",
     "lr": "agent",
+    "gamma": "agent",
 }
 
 

@@ -115,6 +115,7 @@ def seeds_tables(lines):
             )
             text += "\n"
     return text + (
-        "(mean ± half-width of the 95% Student-t interval over training seeds; a difference "
-        "is **ahead** or **behind** only when its interval excludes zero.)\n"
+        "(mean ± half-width of the 95% Student-t interval over training seeds; the verdict "
+        "says the first-named policy is **ahead** or **behind** only when the interval of the "
+        "difference excludes zero.)\n"
     )

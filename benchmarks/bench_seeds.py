@@ -15,16 +15,19 @@ distinguished". Three studies, one per ``--part``:
               DQN run (target period, n-step, exploration) at one budget, against the myopic
               run of that budget.
 ``networks``  notebook 03's candidate networks trained as full DQN at the default budget,
-              paired against the default network, with the CPU milliseconds per gradient
-              step of each (process CPU time of the training run over its gradient steps).
+              paired against the default network (with ``--skip-default``: the full DQN
+              runs of ``--part chapter --budget default``, the same runs), and the CPU
+              milliseconds per gradient step of each (default batch, 4 steps per call, on
+              replayed random-policy transitions, after compiling).
 
     python benchmarks/bench_seeds.py --part chapter --budget chapter --seeds 5
     python benchmarks/bench_seeds.py --part off --steps 25000 50000 100000 --seeds 5
     python benchmarks/bench_seeds.py --part off --steps 50000 --variant target_period=1000
-    python benchmarks/bench_seeds.py --part networks --seeds 3
+    python benchmarks/bench_seeds.py --part networks --seeds 3 --skip-default
 
 Prints a ``machine`` line first, then one ``seeds_run`` line per trained (or baseline) policy
-and seed and one ``seeds_paired`` line per compared pair; append to
+and seed, one ``seeds_paired`` line per compared pair (chapter and off) and one
+``seeds_step_cost`` line per network (networks); append to
 ``benchmarks/results/seeds.jsonl``.
 """
 
@@ -223,18 +226,64 @@ def study_off(args):
                 "myopic (gamma = 0)"]))  # fmt: skip
 
 
+def gradient_step_cpu_ms(config, calls=25):
+    """CPU milliseconds per gradient step of ``config``'s agent on replayed random-policy
+    transitions (the default batch and steps per call), after the first (compiling) call."""
+    import numpy as np
+
+    from dqrec.envs import VecShopEnv
+    from dqrec.replay import ReplayBuffer
+    from dqrec.train import make_agent
+
+    env = VecShopEnv(config.shop, config.num_envs, config.seed)
+    obs, _ = env.reset(seed=config.seed)
+    replay = ReplayBuffer(4096, config.shop.obs_dim)
+    rng = np.random.default_rng(config.seed)
+    gamma = np.full(config.num_envs, config.agent.gamma, np.float32)
+    for _ in range(4096 // config.num_envs):
+        actions = rng.integers(0, config.shop.num_items, config.num_envs)
+        next_obs, rewards, terminated, truncated, info = env.step(actions)
+        replay.add(obs, actions, rewards, info["final_obs"], terminated, truncated, gamma)
+        obs = next_obs
+    agent = make_agent(config, config.shop.obs_dim, config.shop.num_items)
+    batches = [
+        replay.sample_many(config.gradient_steps, config.agent.batch_size, rng)
+        for _ in range(calls + 1)
+    ]
+    agent.train_steps(batches[0])  # compiles
+    cpu = time.process_time()
+    for batch in batches[1:]:
+        agent.train_steps(batch)
+    return 1000 * (time.process_time() - cpu) / (calls * config.gradient_steps)
+
+
 def study_networks(args):
     study = {"part": "networks", "budget": "default", "long_term_effects": True}
-    returns = {}
+    config = base_config("default")
+    names = [n for n in CANDIDATES if not (args.skip_default and n == DEFAULT_NETWORK)]
+    cost = {}
+    for name, (encoder, head) in CANDIDATES.items():
+        network = dataclasses.replace(config.network, encoder=encoder, head=head)
+        cost[name] = gradient_step_cpu_ms(config.replace(network=network))
+        emit(
+            {
+                "bench": "seeds_step_cost",
+                "variant": name,
+                "batch_size": config.agent.batch_size,
+                "steps_per_call": config.gradient_steps,
+                "cpu_ms_per_gradient_step": round(cost[name], 3),
+                "load1": round(os.getloadavg()[0], 2),
+            }
+        )
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         config = base_config("default", seed=seed)
         study["total_steps"] = config.total_steps
-        for name, (encoder, head) in CANDIDATES.items():
+        for name in names:
+            encoder, head = CANDIDATES[name]
             network = dataclasses.replace(config.network, encoder=encoder, head=head)
             result, wall, cpu, steps = train_and_evaluate(
                 config.replace(network=network), args.shoppers
             )
-            returns.setdefault(name, {})[seed] = result.mean_return
             emit(
                 run_line(
                     study,
@@ -244,12 +293,8 @@ def study_networks(args):
                     train_seconds=round(wall, 1),
                     cpu_seconds=round(cpu, 1),
                     gradient_steps=steps,
-                    cpu_ms_per_gradient_step=round(1000 * cpu / max(steps, 1), 3),
                 )
             )
-    for name, values in returns.items():
-        if name != DEFAULT_NETWORK:
-            emit(paired_line(study, name, DEFAULT_NETWORK, values, returns[DEFAULT_NETWORK]))
 
 
 def main(argv=None):
@@ -262,6 +307,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--shoppers", type=int, default=1000, help="evaluation shoppers")
+    parser.add_argument(
+        "--skip-default",
+        action="store_true",
+        help="part networks: do not retrain the default network (the full DQN runs of "
+        "--part chapter --budget default with the same seeds are the same runs)",
+    )
     parser.add_argument("--no-machine", action="store_true", help="omit the machine line")
     args = parser.parse_args(argv)
     if args.seeds < 1 or any(s < 1 for s in args.steps):

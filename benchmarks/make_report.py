@@ -234,7 +234,7 @@ SECTIONS = {
         "CPU time per gradient step.",
         "python benchmarks/bench_seeds.py --part chapter|off|networks ... "
         ">> benchmarks/results/seeds.jsonl",
-        ("machine", "seeds_run", "seeds_paired"),
+        ("machine", "seeds_run", "seeds_paired", "seeds_step_cost"),
         seeds_tables,
     ),
 }

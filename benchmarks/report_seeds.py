@@ -8,6 +8,7 @@ of an earlier one) pair up by seed. Pure text: NumPy and ``dqrec.metrics`` only.
 from report_tables import fmt, of, summary, table
 
 FULL, MYOPIC, DEFAULT_NETWORK = "full DQN", "myopic (gamma = 0)", "pooled, item"
+BORROWED = "pooled, item (the full DQN runs above)"
 PARTS = {
     "chapter": "Default shop, long-term effects on",
     "off": "Long-term effects off",
@@ -16,11 +17,18 @@ PARTS = {
 
 
 def _groups(runs):
-    """``{(part, budget, total_steps): {variant: {seed: line}}}`` in file order (last wins)."""
+    """``{(part, budget, total_steps): {variant: {seed: line}}}`` in file order (last wins).
+
+    A networks study run with ``--skip-default`` borrows the full DQN runs of the chapter
+    study at the default budget as its default network (the same configuration and seeds)."""
     groups = {}
     for r in runs:
         key = (r["part"], r["budget"], r["total_steps"])
         groups.setdefault(key, {}).setdefault(r["variant"], {})[r["seed"]] = r
+    for (part, budget, steps), variants in groups.items():
+        full = groups.get(("chapter", budget, steps), {}).get(FULL)
+        if part == "networks" and DEFAULT_NETWORK not in variants and full:
+            variants[BORROWED] = full
     return groups
 
 
@@ -29,7 +37,8 @@ def _reference(part, variants):
     if part == "chapter":
         return FULL, "reference minus variant"
     if part == "networks":
-        return DEFAULT_NETWORK, "variant minus reference"
+        default = DEFAULT_NETWORK if DEFAULT_NETWORK in variants else BORROWED
+        return default, "variant minus reference"
     return MYOPIC, "variant minus reference"
 
 
@@ -76,7 +85,7 @@ def paired_rows(part, variants):
     return reference, sign, rows
 
 
-def _returns_rows(part, variants):
+def _returns_rows(part, variants, cost):
     rows = []
     for name, per_seed in variants.items():
         lines = [per_seed[s] for s in sorted(per_seed)]
@@ -85,14 +94,14 @@ def _returns_rows(part, variants):
         trained = [r["train_seconds"] for r in lines if "train_seconds" in r]
         row.append(fmt(sum(trained) / len(trained)) if trained else "–")
         if part == "networks":
-            ms = [r["cpu_ms_per_gradient_step"] for r in lines if "cpu_ms_per_gradient_step" in r]
-            row.append(fmt(sum(ms) / len(ms)) if ms else "–")
+            row.append(fmt(cost.get(name.split(" (")[0])))
         rows.append(row)
     return rows
 
 
 def seeds_tables(lines):
     text = ""
+    cost = {r["variant"]: r["cpu_ms_per_gradient_step"] for r in of(lines, "seeds_step_cost")}
     for (part, budget, steps), variants in _groups(of(lines, "seeds_run")).items():
         budget_text = {
             "chapter": "notebook 04's chapter budget",
@@ -101,8 +110,8 @@ def seeds_tables(lines):
         text += f"**{PARTS[part]}: {steps:,} environment steps** ({budget_text}):\n\n"
         header = ["policy", "seeds", "mean return", "train s (mean)"]
         if part == "networks":
-            header.append("CPU ms / gradient step")
-        text += table(header, _returns_rows(part, variants)) + "\n"
+            header.append("CPU ms / gradient step (batch 256)")
+        text += table(header, _returns_rows(part, variants, cost)) + "\n"
         reference, sign, rows = paired_rows(part, variants)
         if rows:
             text += (

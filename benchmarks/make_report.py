@@ -75,6 +75,17 @@ def _cmd(script, stem, venv=".venv", args=""):
     return f"{venv}/bin/python benchmarks/{script}{args} > benchmarks/results/{stem}.jsonl"
 
 
+SEEDS_RUNS = (  # the invocations of bench_seeds.py that wrote seeds.jsonl, in order
+    "--part chapter --budget chapter --seeds 5",
+    "--part chapter --budget default --seeds 3",
+    "--part off --steps 25000 50000 100000 --seeds 3",
+    *(
+        f"--part off --steps 100000 --variant {v} --no-myopic --seeds 3 --no-machine"
+        for v in ("target_period=1000", "gamma=0.5", "epsilon_decay_steps=20000")
+    ),
+    "--part networks --seeds 3 --skip-default",
+)
+
 SECTIONS = {
     "env": Section(
         "Simulator speed and hand-written policies",
@@ -232,8 +243,11 @@ SECTIONS = {
         "long-term effects off against the training budget and with changed target period "
         "and exploration; notebook 03's candidate networks trained as full DQN, with their "
         "CPU time per gradient step.",
-        "python benchmarks/bench_seeds.py --part chapter|off|networks ... "
-        ">> benchmarks/results/seeds.jsonl",
+        "\n".join(
+            f".venv/bin/python benchmarks/bench_seeds.py {args} "
+            f"{'>' if i == 0 else '>>'} benchmarks/results/seeds.jsonl"
+            for i, args in enumerate(SEEDS_RUNS)
+        ),
         ("machine", "seeds_run", "seeds_paired", "seeds_step_cost"),
         seeds_tables,
     ),

@@ -57,11 +57,18 @@ def paired_rows(part, variants):
     reference, sign = _reference(part, variants)
     if reference not in variants:
         return reference, sign, []
+    rows = _pairs(variants, reference, sign, [n for n in variants if n != reference])
+    if part == "off" and "DQN" in variants:  # a changed DQN run against the unchanged one
+        changed = [n for n in variants if n.startswith("DQN (")]
+        rows += _pairs(variants, "DQN", "variant minus reference", changed)
+    return reference, sign, rows
+
+
+def _pairs(variants, reference, sign, names):
     ref = variants[reference]
     rows = []
-    for name, per_seed in variants.items():
-        if name == reference:
-            continue
+    for name in names:
+        per_seed = variants[name]
         seeds = sorted(set(per_seed) & set(ref))
         if not seeds:
             continue
@@ -82,7 +89,7 @@ def paired_rows(part, variants):
                 verdict(mean, half, len(seeds)),
             ]
         )
-    return reference, sign, rows
+    return rows
 
 
 def _returns_rows(part, variants, cost):

@@ -246,6 +246,7 @@ SAMPLES = {
         # off: DQN behind myopic by 0.5 on every seed (the myopic runs from another invocation)
         *(seeds_run("off", "myopic (gamma = 0)", s, 3.0, 50_000) for s in range(3)),
         *(seeds_run("off", "DQN (target_period=1000)", s, 2.5, 50_000) for s in range(3)),
+        *(seeds_run("off", "DQN", s, 2.0 + s, 50_000) for s in range(3)),
         *(
             seeds_run("networks", net, s, r, 100_000)
             for s in range(2)
@@ -287,6 +288,7 @@ EXPECTED = {
         "| full DQN − random | 3 | 2 ± 2.5 | 3 of 3 | 1, 2, 3 | not distinguished |",
         "| DQN (target_period=1000) − myopic (gamma = 0) | 3 | -0.5 ± 0 | 0 of 3 |",
         "-0.5, -0.5, -0.5 | **behind** |",
+        "| DQN (target_period=1000) − DQN | 3 | -0.5 ± 2.5 | 1 of 3 | 0.5, -0.5, -1.5 |",
         "| mlp, dense | 2 | 1.5 ± 6.4 | 40 | 1.25 |",
         "| mlp, dense − pooled, item | 2 | -4.5 ± 6.4 | 0 of 2 | -5, -4 | not distinguished |",
     ],

@@ -84,6 +84,7 @@ SEEDS_RUNS = (  # the invocations of bench_seeds.py that wrote seeds.jsonl, in o
         for v in ("target_period=1000", "gamma=0.5", "epsilon_decay_steps=20000")
     ),
     "--part networks --seeds 3 --skip-default",
+    "--part off --steps 200000 --seeds 3 --no-machine",
 )
 
 SECTIONS = {

@@ -109,7 +109,9 @@ def _returns_rows(part, variants, cost):
 def seeds_tables(lines):
     text = ""
     cost = {r["variant"]: r["cpu_ms_per_gradient_step"] for r in of(lines, "seeds_step_cost")}
-    for (part, budget, steps), variants in _groups(of(lines, "seeds_run")).items():
+    groups = _groups(of(lines, "seeds_run"))
+    for part, budget, steps in sorted(groups, key=lambda k: (list(PARTS).index(k[0]), k[2])):
+        variants = groups[part, budget, steps]
         budget_text = {
             "chapter": "notebook 04's chapter budget",
             "default": "the package default budget",

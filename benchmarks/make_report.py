@@ -28,6 +28,7 @@ from pathlib import Path
 
 from report_plots import plot_ope, plot_profile, plot_scale
 from report_sb3 import plot_curves, sb3_tables
+from report_seeds import seeds_tables
 from report_tables import (
     cli_tables,
     dqn_tables,
@@ -76,6 +77,19 @@ def _cmd(script, stem, venv=".venv", args=""):
     args = f" {args}" if args else ""
     return f"{venv}/bin/python benchmarks/{script}{args} > benchmarks/results/{stem}.jsonl"
 
+
+SEEDS_RUNS = (  # the invocations of bench_seeds.py that wrote seeds.jsonl, in order
+    "--part chapter --budget chapter --seeds 5",
+    "--part chapter --budget default --seeds 3",
+    "--part off --steps 25000 50000 100000 --seeds 3",
+    *(
+        f"--part off --steps 100000 --variant {v} --no-myopic --seeds 3 --no-machine"
+        for v in ("target_period=1000", "gamma=0.5", "epsilon_decay_steps=20000")
+    ),
+    "--part networks --seeds 3 --skip-default",
+    "--part off --steps 200000 --seeds 3 --no-machine",
+    "--part off --steps 400000 --seeds 3 --no-machine",
+)
 
 SECTIONS = {
     "env": Section(
@@ -255,6 +269,24 @@ SECTIONS = {
         _cmd("bench_step_profile.py", "step_profile"),
         ("machine", "step_piece", "step_flops"),
         step_profile_tables,
+    ),
+    "seeds": Section(
+        "Results that hold over seeds",
+        "Issue 11's chapter claims, each variant trained with 3 or 5 training seeds and every "
+        "policy of a seed evaluated on the same 1000 evaluation shoppers "
+        "(`BENCHMARK_EVAL_SEED`), so that a difference is one number per seed with a 95% "
+        "Student-t interval over seeds: full DQN against random, myopic and notebook 04's "
+        "ablations at notebook 04's budget and at the default; DQN against myopic with the "
+        "long-term effects off against the training budget and with changed target period "
+        "and exploration; notebook 03's candidate networks trained as full DQN, with their "
+        "CPU time per gradient step.",
+        "\n".join(
+            f".venv/bin/python benchmarks/bench_seeds.py {args} "
+            f"{'>' if i == 0 else '>>'} benchmarks/results/seeds.jsonl"
+            for i, args in enumerate(SEEDS_RUNS)
+        ),
+        ("machine", "seeds_run", "seeds_paired", "seeds_step_cost"),
+        seeds_tables,
     ),
 }
 

@@ -81,6 +81,25 @@ def scale_line(num_items, b1, load1):
     }
 
 
+def seeds_run(part, variant, seed, mean_return, steps=40_000, **extra):
+    budget = {"chapter": "chapter", "off": "steps", "networks": "default"}[part]
+    return {
+        "bench": "seeds_run",
+        "part": part,
+        "budget": budget,
+        "long_term_effects": part != "off",
+        "total_steps": steps,
+        "variant": variant,
+        "seed": seed,
+        "mean_return": mean_return,
+        "return_ci": 0.1,
+        "session_length": 12.0,
+        "load1": 3.5,
+        "train_seconds": 40.0,
+        **extra,
+    }
+
+
 # One small synthetic file per kind, and strings its rendering must contain.
 SAMPLES = {
     "env": [
@@ -264,6 +283,26 @@ SAMPLES = {
         {"bench": "step_flops", "batch_size": 256, "flops_per_step": 10_000_000}
         | {"achieved_gflops": 20.0, "peak_gflops": 160, "flop_bound_steps_per_second": 16_000},
     ],
+    "seeds": [
+        MACHINE,
+        # full DQN ahead of random by 1.0, 2.0, 3.0: mean 2, t(0.975, 2) * 1 / sqrt(3) = 2.48
+        *(seeds_run("chapter", "full DQN", s, 1.5 + s) for s in range(3)),
+        *(seeds_run("chapter", "random", s, 0.5) for s in range(3)),
+        # off: DQN behind myopic by 0.5 on every seed (the myopic runs from another invocation)
+        *(seeds_run("off", "myopic (gamma = 0)", s, 3.0, 50_000) for s in range(3)),
+        *(seeds_run("off", "DQN (target_period=1000)", s, 2.5, 50_000) for s in range(3)),
+        *(seeds_run("off", "DQN", s, 2.0 + s, 50_000) for s in range(3)),
+        *(
+            seeds_run("networks", net, s, r, 100_000)
+            for s in range(2)
+            for net, r in (("pooled, item", 6.0), ("mlp, dense", 1.0 + s))
+        ),
+        *(
+            {"bench": "seeds_step_cost", "variant": net, "cpu_ms_per_gradient_step": ms}
+            for net, ms in (("pooled, item", 2.5), ("mlp, dense", 1.25))
+        ),
+        {"bench": "seeds_paired", "part": "chapter", "first": "full DQN", "second": "random"},
+    ],
 }
 
 EXPECTED = {
@@ -305,6 +344,15 @@ EXPECTED = {
     "step_profile": [
         "| optimizer | 500 | 450 | 90% |",
         "which alone would allow 16,000 steps / s.",
+    ],
+    "seeds": [
+        "**Default shop, long-term effects on: 40,000 environment steps** (notebook 04's",
+        "| full DQN − random | 3 | 2 ± 2.5 | 3 of 3 | 1, 2, 3 | not distinguished |",
+        "| DQN (target_period=1000) − myopic (gamma = 0) | 3 | -0.5 ± 0 | 0 of 3 |",
+        "-0.5, -0.5, -0.5 | **behind** |",
+        "| DQN (target_period=1000) − DQN | 3 | -0.5 ± 2.5 | 1 of 3 | 0.5, -0.5, -1.5 |",
+        "| mlp, dense | 2 | 1.5 ± 6.4 | 40 | 1.25 |",
+        "| mlp, dense − pooled, item | 2 | -4.5 ± 6.4 | 0 of 2 | -5, -4 | not distinguished |",
     ],
 }
 
@@ -415,3 +463,16 @@ def test_the_committed_page_matches_the_committed_results():
         section = make_report.SECTIONS[name]
         if section.plot:
             assert (ROOT / "book" / "images" / "benchmarks" / section.image).is_file()
+
+
+def test_a_networks_study_without_the_default_network_pairs_with_the_full_dqn_runs():
+    lines = [
+        *(
+            seeds_run("chapter", "full DQN", s, 6.0, 100_000) | {"budget": "default"}
+            for s in (0, 1)
+        ),
+        *(seeds_run("networks", "gru, item", s, 5.0 + s, 100_000) for s in (0, 1)),
+    ]
+    text = make_report.render({"seeds": lines})
+    assert "| gru, item − pooled, item (the full DQN runs above) | 2 | -0.5 ± 6.4 |" in text
+    assert "| pooled, item (the full DQN runs above) | 2 | 6 ± 0 | 40 | – |" in text

@@ -1,0 +1,139 @@
+"""Markdown for ``seeds.jsonl`` (``bench_seeds.py``): returns over seeds and paired differences.
+
+The paired tables are computed here from the ``seeds_run`` lines alone, so runs of one study
+appended by several invocations (say, a DQN variant trained later against the myopic runs
+of an earlier one) pair up by seed. Pure text: NumPy and ``dqrec.metrics`` only.
+"""
+
+from report_tables import fmt, of, summary, table
+
+FULL, MYOPIC, DEFAULT_NETWORK = "full DQN", "myopic (gamma = 0)", "pooled, item"
+BORROWED = "pooled, item (the full DQN runs above)"
+PARTS = {
+    "chapter": "Default shop, long-term effects on",
+    "off": "Long-term effects off",
+    "networks": "Notebook 03's networks as full DQN agents, default shop",
+}
+
+
+def _groups(runs):
+    """``{(part, budget, total_steps): {variant: {seed: line}}}`` in file order (last wins).
+
+    A networks study run with ``--skip-default`` borrows the full DQN runs of the chapter
+    study at the default budget as its default network (the same configuration and seeds)."""
+    groups = {}
+    for r in runs:
+        key = (r["part"], r["budget"], r["total_steps"])
+        groups.setdefault(key, {}).setdefault(r["variant"], {})[r["seed"]] = r
+    for (part, budget, steps), variants in groups.items():
+        full = groups.get(("chapter", budget, steps), {}).get(FULL)
+        if part == "networks" and DEFAULT_NETWORK not in variants and full:
+            variants[BORROWED] = full
+    return groups
+
+
+def _reference(part, variants):
+    """Which variant every other one is paired against, and the sign of the difference."""
+    if part == "chapter":
+        return FULL, "reference minus variant"
+    if part == "networks":
+        default = DEFAULT_NETWORK if DEFAULT_NETWORK in variants else BORROWED
+        return default, "variant minus reference"
+    return MYOPIC, "variant minus reference"
+
+
+def verdict(mean, half, seeds):
+    """'ahead' / 'behind' (of the first named) when the 95% interval excludes 0."""
+    if seeds < 2:
+        return "one seed"
+    if mean - half > 0:
+        return "**ahead**"
+    if mean + half < 0:
+        return "**behind**"
+    return "not distinguished"
+
+
+def paired_rows(part, variants):
+    reference, sign = _reference(part, variants)
+    if reference not in variants:
+        return reference, sign, []
+    rows = _pairs(variants, reference, sign, [n for n in variants if n != reference])
+    if part == "off" and "DQN" in variants:  # a changed DQN run against the unchanged one
+        changed = [n for n in variants if n.startswith("DQN (")]
+        rows += _pairs(variants, "DQN", "variant minus reference", changed)
+    return reference, sign, rows
+
+
+def _pairs(variants, reference, sign, names):
+    ref = variants[reference]
+    rows = []
+    for name in names:
+        per_seed = variants[name]
+        seeds = sorted(set(per_seed) & set(ref))
+        if not seeds:
+            continue
+        if sign == "reference minus variant":
+            diffs = [ref[s]["mean_return"] - per_seed[s]["mean_return"] for s in seeds]
+            label = f"{reference} − {name}"
+        else:
+            diffs = [per_seed[s]["mean_return"] - ref[s]["mean_return"] for s in seeds]
+            label = f"{name} − {reference}"
+        mean, half = summary(diffs)
+        rows.append(
+            [
+                label,
+                len(seeds),
+                f"{fmt(mean)} ± {fmt(half, 2)}",
+                f"{sum(d > 0 for d in diffs)} of {len(seeds)}",
+                ", ".join(fmt(d, 2) for d in diffs),
+                verdict(mean, half, len(seeds)),
+            ]
+        )
+    return rows
+
+
+def _returns_rows(part, variants, cost):
+    rows = []
+    for name, per_seed in variants.items():
+        lines = [per_seed[s] for s in sorted(per_seed)]
+        mean, half = summary([r["mean_return"] for r in lines])
+        row = [name, len(lines), f"{fmt(mean)} ± {fmt(half, 2)}"]
+        trained = [r["train_seconds"] for r in lines if "train_seconds" in r]
+        row.append(fmt(sum(trained) / len(trained)) if trained else "–")
+        if part == "networks":
+            row.append(fmt(cost.get(name.split(" (")[0])))
+        rows.append(row)
+    return rows
+
+
+def seeds_tables(lines):
+    text = ""
+    cost = {r["variant"]: r["cpu_ms_per_gradient_step"] for r in of(lines, "seeds_step_cost")}
+    groups = _groups(of(lines, "seeds_run"))
+    for part, budget, steps in sorted(groups, key=lambda k: (list(PARTS).index(k[0]), k[2])):
+        variants = groups[part, budget, steps]
+        budget_text = {
+            "chapter": "notebook 04's chapter budget",
+            "default": "the package default budget",
+        }.get(budget, "epsilon decaying over half the run")
+        text += f"**{PARTS[part]}: {steps:,} environment steps** ({budget_text}):\n\n"
+        header = ["policy", "seeds", "mean return", "train s (mean)"]
+        if part == "networks":
+            header.append("CPU ms / gradient step (batch 256)")
+        text += table(header, _returns_rows(part, variants, cost)) + "\n"
+        reference, sign, rows = paired_rows(part, variants)
+        if rows:
+            text += (
+                f"Paired over seeds ({sign}; every policy of a seed met the same evaluation "
+                "shoppers):\n\n"
+            )
+            text += table(
+                ["difference", "seeds", "mean ± 95% CI", "positive on", "per seed", "verdict"],
+                rows,
+            )
+            text += "\n"
+    return text + (
+        "(mean ± half-width of the 95% Student-t interval over training seeds; the verdict "
+        "says the first-named policy is **ahead** or **behind** only when the interval of the "
+        "difference excludes zero.)\n"
+    )

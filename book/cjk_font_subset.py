@@ -11,7 +11,8 @@ font). The npm package ships Noto Sans SC (SIL Open Font License 1.1) split into
 hundred WOFF files by Unicode range; this script finds every CJK character in the book's
 sources, takes each one's glyph from the file that holds it, and merges them into one small
 WOFF file (zlib, so fontTools needs no Brotli). The sources are the pages, the notebooks,
-the Chinese edition's translations (book/locales/**/*.po), the language-switch template and
+the Chinese edition's translations (book/locales/**/*.po, the notebooks' figure labels in
+book/locales/zh_CN/figures.po included), the language-switch template and
 the Chinese figure labels (book/figures/make_figures.py draws them with this font);
 ``--site`` adds what only the built sites hold (the zh_CN strings of Sphinx and the theme:
 搜索, 目录, ...). ``tests/test_book_site.py`` fails when a page of either edition uses a CJK
@@ -47,6 +48,7 @@ def book_sources() -> list[Path]:
             *REPO.glob("notebooks/*.ipynb"),
             REPO / "_config.yml",
             *REPO.glob("book/locales/*/LC_MESSAGES/**/*.po"),
+            *REPO.glob("book/locales/*/figures.po"),  # the notebooks' figure labels
             *REPO.glob("book/templates/*.html"),
             REPO / "book" / "figures" / "make_figures.py",  # the Chinese figures' labels
         ]

@@ -12,7 +12,9 @@ are literal blocks and are never extracted) and then ``sphinx-intl update -l zh_
 keeps existing translations and marks changed ones fuzzy. ``build`` is the HTML build with
 ``language = zh_CN``; an untranslated or fuzzy message shows its English text. Its search
 index cuts Chinese text into words with jieba (Sphinx's ``sphinx.search.zh``), which is given
-the glossary's Chinese terms as a user dictionary.
+the glossary's Chinese terms as a user dictionary. The words of the notebooks' SVG figures
+have their own catalogue, ``book/locales/zh_CN/figures.po`` (``extract`` updates it from the
+stored outputs; ``build`` inlines the translated figures: ``book/zh_figures.py``).
 
 Options: ``--out DIR`` puts the build's ``html/`` (and ``gettext/``, ``.doctrees-*``) under
 DIR instead of ``_build/``; ``build --quiet`` prints warnings only.
@@ -60,7 +62,16 @@ def extract(build: Path, quiet: bool) -> int:
         return status
     command = [sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(pot)]
     command += ["--locale-dir", str(LOCALES), "--language", LANGUAGE, "--line-width", "0"]
-    return subprocess.run(command, check=False).returncode
+    status = subprocess.run(command, check=False).returncode
+    if status:
+        return status
+    sys.path.insert(0, str(REPO / "book"))
+    import zh_figures
+
+    messages, translated = zh_figures.extract()
+    where = zh_figures.CATALOGUE.relative_to(REPO)
+    print(f"{where}: {messages} figure strings, {translated} translated")
+    return 0
 
 
 def search_dictionary(path: Path) -> Path:
@@ -115,8 +126,12 @@ def report_coverage(build: Path, quiet: bool) -> int:
     """Print every catalogue's translation coverage (book/zh_catalogues.py)."""
     sys.path.insert(0, str(REPO / "book"))
     from zh_catalogues import coverage_report
+    from zh_figures import coverage
 
     print(coverage_report()[0])
+    done, needed = coverage()
+    share = 100.0 * done / needed if needed else 100.0
+    print(f"{'figures (notebooks, figures.po)':40} {done:5d} {needed:5d} {share:6.1f}")
     return 0
 
 

@@ -180,14 +180,22 @@ def test_math_is_typeset_in_the_browser():
     assert "<mjx-merror" not in dom, "MathJax reported a TeX error in book/algorithm.html"
 
 
+FIGURE_TYPES = ("image/svg+xml", "image/png")  # the notebooks' figures (dqrec/plotting.py)
+
+
+def _notebook_figures(notebook: Path) -> list[str]:
+    """The MIME type of each figure among `notebook`'s stored outputs."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    outputs = [out for cell in cells for out in cell.get("outputs", [])]
+    return [kind for out in outputs for kind in FIGURE_TYPES if kind in out.get("data", {})]
+
+
 def _notebook_pages_with_figures() -> list[Path]:
-    """Built pages of notebooks whose stored outputs contain PNG figures."""
+    """Built pages of notebooks whose stored outputs contain figures."""
     pages = []
     for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
         page = SITE / "notebooks" / f"{notebook.stem}.html"
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-        outputs = [out for cell in cells for out in cell.get("outputs", [])]
-        if page.exists() and any("image/png" in out.get("data", {}) for out in outputs):
+        if page.exists() and _notebook_figures(notebook):
             pages.append(page)
     return pages
 
@@ -196,11 +204,11 @@ def _notebook_pages_with_figures() -> list[Path]:
 def test_notebook_page_shows_figures():
     pages = _notebook_pages_with_figures()
     if not pages:
-        pytest.skip("no notebook in the table of contents has stored PNG outputs yet")
+        pytest.skip("no notebook in the table of contents has stored figures yet")
     page = pages[0]
     dom = _dump_dom(page)
-    sources = re.findall(r'<img[^>]*\ssrc="([^"]+\.png)"', dom)
-    assert sources, f"no PNG figure in the rendered DOM of {page.name}"
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]+\.(?:png|svg))"', dom)
+    assert sources, f"no figure in the rendered DOM of {page.name}"
     for src in sources:
         assert _resolve(page, src)[0].exists(), f"{page.name}: figure {src} does not exist"
 
@@ -441,6 +449,35 @@ def test_translations_reach_the_chinese_pages():
     assert not missing, "translations that do not reach their page:\n" + "\n".join(missing)
 
 
+@needs_zh
+def test_chinese_notebook_figures_are_inline_and_translated():
+    """Each SVG figure of a notebook is inlined in its zh page (book/zh_figures.py), with no
+    English words left in its text; the English page keeps it as an <img>."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("zh_figures", REPO / "book" / "zh_figures.py")
+    zh_figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zh_figures)
+    checked = 0
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        svg_figures = _notebook_figures(notebook).count("image/svg+xml")
+        page = ZH / "notebooks" / f"{notebook.stem}.html"
+        if not svg_figures or not page.exists():
+            continue
+        html = page.read_text(encoding="utf-8")
+        inline = re.findall(r'<div class="dqrec-figure[^"]*">(<svg .*?</svg>)</div>', html, re.S)
+        assert len(inline) == svg_figures, f"zh/{page.name}: {len(inline)} of {svg_figures} inlined"
+        for svg in inline:
+            left = [t for t in zh_figures.figure_texts(svg) if zh_figures.english_left(t)]
+            assert not left, f"zh/{page.name}: English left in a figure: {left}"
+            assert any(zh_figures.CJK.search(t) for t in zh_figures.figure_texts(svg))
+        english = (SITE / "notebooks" / page.name).read_text(encoding="utf-8")
+        assert "dqrec-figure" not in english, f"{page.name}: the English page inlines figures"
+        assert len(re.findall(r'<img[^>]*\ssrc="[^"]+\.svg"', english)) >= svg_figures
+        checked += len(inline)
+    assert checked >= 10, f"only {checked} inline figures in the Chinese notebooks"
+
+
 def test_cjk_font_face_lets_the_browser_synthesise_bold():
     """The subset font has one regular face: declared with a weight range, bold Chinese text
     (every **术语** of the Chinese edition) was drawn regular; with one weight the browser
@@ -531,7 +568,16 @@ window.addEventListener("load", () => document.fonts.ready.then(() =>
     font_checks: document.fonts.check('16px "dqrec CJK"', "强化学习"),
     families: texts.slice(0, 3).map(el => getComputedStyle(el).fontFamily),
     switch: (document.querySelector(".dqrec-language-switch") || {}).href || null,
+    inline_figures: article.querySelectorAll(".dqrec-figure svg").length,
   };
+  // the notebook figures' Chinese labels: their font, and whether the served font draws them
+  const labels = [...article.querySelectorAll(".dqrec-figure svg text")].filter(
+    el => cjk.test(el.textContent));
+  result.figure_labels = labels.length;
+  result.figure_label_families = [...new Set(labels.map(el => getComputedStyle(el).fontFamily))];
+  result.figure_labels_drawn = labels.filter(el => el.getComputedTextLength() > 0 &&
+    document.fonts.check('10px "dqrec CJK"', el.textContent.replace(/[^\u4e00-\u9fff]/g, ""))
+  ).length;
   const out = document.createElement("pre");
   out.id = "dqrec-zh-probe";
   out.textContent = JSON.stringify(result);
@@ -570,7 +616,13 @@ def test_chinese_page_in_the_browser(name):
     assert measured is not None, f"the probe did not run on zh/{name}"
     assert measured["math"] > 0 and not measured["math_errors"], measured
     if name.startswith("notebooks/"):
-        assert measured["images"] > 0, f"zh/{name}: no figure on the page"
+        assert measured["images"] + measured["inline_figures"] > 0, f"zh/{name}: no figure"
+        # its matplotlib figures inline, their Chinese labels set in the served font
+        assert measured["inline_figures"] > 0 and measured["figure_labels"] > 0, measured
+        assert measured["figure_labels_drawn"] == measured["figure_labels"], measured
+        assert all(f.startswith('"dqrec CJK"') for f in measured["figure_label_families"]), (
+            measured["figure_label_families"]
+        )
     assert measured["images_loaded"] == measured["images"], f"zh/{name}: a figure did not load"
     assert measured["chinese_chars"] > 20, f"zh/{name}: hardly any Chinese text: {measured}"
     assert measured["served_font"] and set(measured["served_font"]) == {"loaded"}, measured

@@ -39,9 +39,10 @@ MATH_TEXT = re.compile(r"<text\b[^>]*>\s*(<tspan\b.*?)</text>", re.S)
 TSPAN_TEXT = re.compile(r"<tspan\b[^>]*>([^<]*)</tspan>")
 WORD = re.compile(r"[A-Za-z]{2,}")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# A name used as code in a figure (an estimator's key, "first_ips") or an acronym ("DQN"):
-# may stay as it is.
-CODE_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*|[A-Z][A-Z0-9]+")
+# Names used as code in a figure (an estimator's key, "first_ips"; a network's encoder and
+# head, "gru, item") or an acronym ("DQN"): may stay as they are.
+_NAME = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*"
+CODE_NAME = re.compile(rf"{_NAME}(?:, {_NAME})*|[A-Z][A-Z0-9]+")
 FONT_FAMILY = re.compile(r"font-family: ?([^;\"]+)")
 
 

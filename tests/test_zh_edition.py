@@ -323,6 +323,7 @@ def test_translated_svg_is_ready_for_the_page():
     assert zh_figures.needs_translation("alpha = 0.5") and not zh_figures.needs_translation("1e-3")
     assert zh_figures.english_left("item 0") and not zh_figures.english_left("商品 0")
     assert not zh_figures.english_left("first_ips") and not zh_figures.english_left("α = 0.1")
+    assert not zh_figures.english_left("gru, item") and zh_figures.english_left("no click")
 
 
 def test_figure_web_font_is_the_sites_cjk_font():

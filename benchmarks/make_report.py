@@ -89,6 +89,8 @@ SEEDS_RUNS = (  # the invocations of bench_seeds.py that wrote seeds.jsonl, in o
     "--part networks --seeds 3 --skip-default",
     "--part off --steps 200000 --seeds 3 --no-machine",
     "--part off --steps 400000 --seeds 3 --no-machine",
+    "--part networks --first-seed 3 --seeds 2",
+    "--part chapter --budget default --first-seed 3 --seeds 2 --no-machine",
 )
 
 SECTIONS = {

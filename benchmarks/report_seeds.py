@@ -2,12 +2,15 @@
 
 The paired tables are computed here from the ``seeds_run`` lines alone, so runs of one study
 appended by several invocations (say, a DQN variant trained later against the myopic runs
-of an earlier one) pair up by seed. Pure text: NumPy and ``dqrec.metrics`` only.
+of an earlier one) pair up by seed. Pure text: NumPy, ``dqrec.metrics``
+and ``dqrec.seed_results`` (which pairs the runs for the notebooks too) only.
 """
 
 from report_tables import fmt, of, pm, summary, table
 
-FULL, MYOPIC, DEFAULT_NETWORK = "full DQN", "myopic (gamma = 0)", "pooled, item"
+from dqrec.seed_results import DEFAULT_NETWORK, FULL, paired, seed_returns, step_costs
+
+MYOPIC = "myopic (gamma = 0)"
 BORROWED = "pooled, item (the full DQN runs above)"
 PARTS = {
     "chapter": "Default shop, long-term effects on",
@@ -19,16 +22,24 @@ PARTS = {
 def _groups(runs):
     """``{(part, budget, total_steps): {variant: {seed: line}}}`` in file order (last wins).
 
-    A networks study run with ``--skip-default`` borrows the full DQN runs of the chapter
-    study at the default budget as its default network (the same configuration and seeds)."""
+    A networks study run with ``--skip-default`` borrows, for the seeds it did not train the
+    default network with, the full DQN runs of the chapter study at the same budget (the
+    same configuration and seeds; ``dqrec.seed_results.seed_returns``); the label says which."""
     groups = {}
-    for r in runs:
-        key = (r["part"], r["budget"], r["total_steps"])
-        groups.setdefault(key, {}).setdefault(r["variant"], {})[r["seed"]] = r
-    for (part, budget, steps), variants in groups.items():
-        full = groups.get(("chapter", budget, steps), {}).get(FULL)
-        if part == "networks" and DEFAULT_NETWORK not in variants and full:
-            variants[BORROWED] = full
+    for part in PARTS:
+        for (budget, steps), variants in seed_returns(runs, part, value=None).items():
+            if part == "networks" and DEFAULT_NETWORK in variants:
+                default = variants.pop(DEFAULT_NETWORK)  # listed last, after the candidates
+                borrowed = [s for s in sorted(default) if default[s]["part"] == "chapter"]
+                if len(borrowed) == len(default):
+                    label = BORROWED
+                elif borrowed:
+                    seeds = ", ".join(map(str, borrowed))
+                    label = f"{DEFAULT_NETWORK} (seeds {seeds}: the full DQN runs above)"
+                else:
+                    label = DEFAULT_NETWORK
+                variants[label] = default
+            groups[part, budget, steps] = variants
     return groups
 
 
@@ -37,8 +48,8 @@ def _reference(part, variants):
     if part == "chapter":
         return FULL, "reference minus variant"
     if part == "networks":
-        default = DEFAULT_NETWORK if DEFAULT_NETWORK in variants else BORROWED
-        return default, "variant minus reference"
+        default = [n for n in variants if n.split(" (")[0] == DEFAULT_NETWORK]
+        return (default or [DEFAULT_NETWORK])[0], "variant minus reference"
     return MYOPIC, "variant minus reference"
 
 
@@ -69,16 +80,17 @@ def _pairs(variants, reference, sign, names):
     rows = []
     for name in names:
         per_seed = variants[name]
-        seeds = sorted(set(per_seed) & set(ref))
-        if not seeds:
+        if not set(per_seed) & set(ref):
             continue
+        returns = {s: r["mean_return"] for s, r in per_seed.items()}
+        ref_returns = {s: r["mean_return"] for s, r in ref.items()}
         if sign == "reference minus variant":
-            diffs = [ref[s]["mean_return"] - per_seed[s]["mean_return"] for s in seeds]
+            seeds, diffs, mean, half = paired(ref_returns, returns)
             label = f"{reference} − {name}"
         else:
-            diffs = [per_seed[s]["mean_return"] - ref[s]["mean_return"] for s in seeds]
+            seeds, diffs, mean, half = paired(returns, ref_returns)
             label = f"{name} − {reference}"
-        mean, half = summary(diffs)
+        half = 0.0 if half != half else half  # one seed: no interval (the verdict says so)
         rows.append(
             [
                 label,
@@ -108,7 +120,8 @@ def _returns_rows(part, variants, cost):
 
 def seeds_tables(lines):
     text = ""
-    cost = {r["variant"]: r["cpu_ms_per_gradient_step"] for r in of(lines, "seeds_step_cost")}
+    costs = step_costs(lines)  # every measurement; the table shows their mean
+    cost = {name: sum(ms) / len(ms) for name, ms in costs.items()}
     groups = _groups(of(lines, "seeds_run"))
     for part, budget, steps in sorted(groups, key=lambda k: (list(PARTS).index(k[0]), k[2])):
         variants = groups[part, budget, steps]
@@ -119,7 +132,11 @@ def seeds_tables(lines):
         text += f"**{PARTS[part]}: {steps:,} environment steps** ({budget_text}):\n\n"
         header = ["policy", "seeds", "mean return", "train s (mean)"]
         if part == "networks":
-            header.append("CPU ms / gradient step (batch 256)")
+            runs = max((len(ms) for ms in costs.values()), default=0)
+            header.append(
+                "CPU ms / gradient step (batch 256"
+                + (f", mean of {runs} measurements)" if runs > 1 else ")")
+            )
         text += table(header, _returns_rows(part, variants, cost)) + "\n"
         reference, sign, rows = paired_rows(part, variants)
         if rows:

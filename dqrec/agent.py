@@ -51,8 +51,11 @@ class DQNAgent:
         # Counts gradient steps; a variable so the compiled loop can time target updates.
         self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False)
         obs_spec = tf.TensorSpec((None, obs_dim), tf.float32)
-        # Fixed signatures: calls with new batch sizes or step counts never retrace.
+        # Fixed signatures: calls with new batch sizes or step counts never retrace. The
+        # concrete function is called directly: a tf.function's dispatch (signature checks,
+        # cache lookup) costs as much as the small forward pass itself (benchmarks/bench_speed.py).
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
+        self._q_concrete = self._q_fn.get_concrete_function()
         # Traced once per number of steps K (a fixed config value), with the K steps unrolled.
         self._train_fn = tf.function(self._train_steps, jit_compile=agent_config.jit_compile)
         self._train_fns = {}
@@ -67,7 +70,7 @@ class DQNAgent:
 
     def q_values(self, obs) -> np.ndarray:
         """``(batch, num_actions)`` Q-values of the online network."""
-        return self._q_fn(tf.convert_to_tensor(obs, tf.float32)).numpy()
+        return self._q_concrete(tf.constant(np.asarray(obs, np.float32))).numpy()
 
     def act(self, obs, env=None) -> np.ndarray:
         """Greedy actions, ``(batch,)``: the item with the highest Q-value (``env`` is unused)."""
@@ -101,7 +104,7 @@ class DQNAgent:
             )
             losses.append(loss)
             mean_qs.append(mean_q)
-        return tf.stack(losses), tf.stack(mean_qs)
+        return tf.stack([tf.stack(losses), tf.stack(mean_qs)])  # (2, K): one tensor to fetch
 
     def train_steps(self, batch) -> StepStats:
         """Gradient steps on a stacked batch: every field of ``batch`` has leading dims
@@ -123,15 +126,15 @@ class DQNAgent:
                 tf.TensorSpec(signature[:2], tf.float32),
                 tf.TensorSpec(signature[:2], tf.float32),
             )
-        losses, mean_qs = self._train_fns[signature](
+        stats = self._train_fns[signature](
             tf.constant(batch.obs),
             tf.constant(batch.actions),
             tf.constant(batch.rewards),
             tf.constant(batch.next_obs),
             tf.constant(batch.terminated),
             tf.constant(discounts),
-        )
-        return {"loss": float(tf.reduce_mean(losses)), "mean_q": float(tf.reduce_mean(mean_qs))}
+        ).numpy()  # (2, K) losses and mean Qs; averaged here, not by eager TF ops (each ~20 us)
+        return {"loss": float(stats[0].mean()), "mean_q": float(stats[1].mean())}
 
     def train_step(self, batch) -> StepStats:
         """One gradient step on a ``dqrec.replay.Batch`` (fields with leading dim ``batch``);

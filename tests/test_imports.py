@@ -136,6 +136,7 @@ NO_TENSORFLOW = [
     "dqrec.policy",
     "dqrec.rollout",
     "dqrec.seeds",
+    "dqrec.seed_results",
     "dqrec.outputs",
     "dqrec.memory",
     "dqrec.modelfile",

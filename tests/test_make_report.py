@@ -505,3 +505,24 @@ def test_a_networks_study_without_the_default_network_pairs_with_the_full_dqn_ru
     text = make_report.render({"seeds": lines})
     assert "| gru, item − pooled, item (the full DQN runs above) | 2 | -0.5 ± 6.4 |" in text
     assert "| pooled, item (the full DQN runs above) | 2 | 6 ± 0 | 40 | – |" in text
+
+
+def test_a_networks_study_with_some_own_default_runs_borrows_only_the_missing_seeds():
+    lines = [
+        *(
+            seeds_run("chapter", "full DQN", s, 6.0, 100_000) | {"budget": "default"}
+            for s in (0, 1)
+        ),
+        *(seeds_run("networks", "gru, item", s, 5.0 + s, 100_000) for s in (0, 1, 3)),
+        seeds_run("networks", "pooled, item", 3, 4.0, 100_000),
+        *(
+            {"bench": "seeds_step_cost", "variant": "gru, item", "cpu_ms_per_gradient_step": ms}
+            for ms in (4.0, 5.0)
+        ),
+    ]
+    text = make_report.render({"seeds": lines})
+    default = "pooled, item (seeds 0, 1: the full DQN runs above)"
+    # gru minus default per seed: 5 - 6, 6 - 6, 8 - 4 = -1, 0, 4
+    assert f"| gru, item − {default} | 3 | 1 ± 6.6 | 1 of 3 | -1, 0, 4 |" in text
+    assert "CPU ms / gradient step (batch 256, mean of 2 measurements)" in text
+    assert "| gru, item | 3 | 6.33 ± 3.8 | 40 | 4.5 |" in text

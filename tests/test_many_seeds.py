@@ -2,28 +2,15 @@
 
 import numpy as np
 import pytest
+from test_train import small_config as train_small_config
 
-from dqrec.config import AgentConfig, ConfigError, NetworkConfig, TrainConfig
-from dqrec.envs import ShopConfig
+from dqrec.config import ConfigError
 from dqrec.many_seeds import default_processes, train_many, train_seeds
 
 
 def small_config(**changes):
-    config = TrainConfig(
-        shop=ShopConfig(num_items=20, num_categories=4, history_len=4, max_steps=20),
-        network=NetworkConfig(embedding_dim=8, hidden_units=(16,)),
-        agent=AgentConfig(batch_size=32, target_period=20, jit_compile=False),
-        num_envs=8,
-        total_steps=800,
-        learning_starts=200,
-        train_every=16,
-        gradient_steps=2,
-        replay_capacity=2_000,
-        epsilon_decay_steps=400,
-        eval_every=400,
-        num_eval_shoppers=32,
-    )
-    return config.replace(**changes)
+    # test_train's small run (one home for it), shortened: pools of spawned workers are slow
+    return train_small_config(**{"total_steps": 800, "epsilon_decay_steps": 400, **changes})
 
 
 @pytest.mark.slow

@@ -14,6 +14,10 @@ distinguished". Three studies, one per ``--part``:
               over half the run, as in the defaults), or, with ``--variant``, a change of the
               DQN run (target period, n-step, exploration) at one budget, against the myopic
               run of that budget.
+``real``      notebook 06 (real shop data) at the notebook's budget: its rankers on the same
+              test baskets and its DQN and baselines in the calibrated shop on the same
+              shoppers, per seed (``seeds_real.py``; needs ``DQREC_DATA_DIR``); results go to
+              ``benchmarks/results/seeds_real.jsonl``.
 ``networks``  notebook 03's candidate networks trained as full DQN at the default budget,
               paired against the default network (with ``--skip-default``: the full DQN
               runs of ``--part chapter --budget default``, the same runs), and the CPU
@@ -24,6 +28,7 @@ distinguished". Three studies, one per ``--part``:
     python benchmarks/bench_seeds.py --part off --steps 25000 50000 100000 --seeds 5
     python benchmarks/bench_seeds.py --part off --steps 50000 --variant target_period=1000
     python benchmarks/bench_seeds.py --part networks --seeds 3 --skip-default
+    DQREC_DATA_DIR=... python benchmarks/bench_seeds.py --part real --seeds 5 --nstep1
 
 Prints a ``machine`` line first, then one ``seeds_run`` line per trained (or baseline) policy
 and seed, one ``seeds_paired`` line per compared pair (chapter and off) and one
@@ -299,7 +304,7 @@ def study_networks(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("chapter", "off", "networks"), required=True)
+    parser.add_argument("--part", choices=("chapter", "off", "networks", "real"), required=True)
     parser.add_argument("--budget", choices=("chapter", "default"), default="default")
     parser.add_argument("--steps", type=int, nargs="+", default=[25_000, 50_000, 100_000])
     parser.add_argument("--variant", default="", help="e.g. target_period=1000,n_steps=3")
@@ -313,6 +318,9 @@ def main(argv=None):
         help="part networks: do not retrain the default network (the full DQN runs of "
         "--part chapter --budget default with the same seeds are the same runs)",
     )
+    parser.add_argument(
+        "--nstep1", action="store_true", help="part real: also train DQN with 1-step targets"
+    )
     parser.add_argument("--no-machine", action="store_true", help="omit the machine line")
     args = parser.parse_args(argv)
     if args.seeds < 1 or any(s < 1 for s in args.steps):
@@ -324,6 +332,11 @@ def main(argv=None):
         from machine import machine_info
 
         emit(machine_info(tensorflow=tf.__version__))
+    if args.part == "real":
+        from seeds_real import study_real
+
+        study_real(args, emit)
+        return 0
     {"chapter": study_chapter, "off": study_off, "networks": study_networks}[args.part](args)
     return 0
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from report_plots import plot_ope, plot_profile, plot_scale
 from report_sb3 import plot_curves, sb3_tables
-from report_seeds import seeds_tables
+from report_seeds import seeds_real_tables, seeds_tables
 from report_tables import (
     cli_tables,
     dqn_tables,
@@ -289,6 +289,21 @@ SECTIONS = {
         ),
         ("machine", "seeds_run", "seeds_paired", "seeds_step_cost"),
         seeds_tables,
+    ),
+    "seeds_real": Section(
+        "Notebook 06 over seeds",
+        "Notebook 06's learned models trained once per seed at the notebook's own budget (the "
+        "seed draws the customer subsample, the networks' initialisation and the calibration, "
+        "as `SEED` does in the notebook): the next-basket rankers scored on the same test "
+        "baskets, and DQN and the baselines in the calibrated shop on the same evaluation "
+        "shoppers, so that each difference is one paired number per seed.",
+        "\n".join(
+            f"DQREC_DATA_DIR=... .venv/bin/python benchmarks/bench_seeds.py --part real {args} "
+            f"{'>' if i == 0 else '>>'} benchmarks/results/seeds_real.jsonl"
+            for i, args in enumerate(("--seeds 1 --nstep1", "--first-seed 1 --seeds 4 --nstep1"))
+        ),
+        ("machine", "seeds_real_run", "seeds_real_seed"),
+        seeds_real_tables,
     ),
 }
 

@@ -6,7 +6,7 @@ of an earlier one) pair up by seed. Pure text: NumPy, ``dqrec.metrics``
 and ``dqrec.seed_results`` (which pairs the runs for the notebooks too) only.
 """
 
-from report_tables import fmt, of, summary, table
+from report_tables import fmt, of, pm, summary, table
 
 from dqrec.seed_results import DEFAULT_NETWORK, FULL, paired, seed_returns, step_costs
 
@@ -154,3 +154,84 @@ def seeds_tables(lines):
         "says the first-named policy is **ahead** or **behind** only when the interval of the "
         "difference excludes zero.)\n"
     )
+
+
+# notebook 06 over seeds (``bench_seeds.py --part real``): (part, first, second, metrics)
+REAL_PAIRS = (
+    ("next basket", "co-purchase", "popularity", ("ndcg@10", "hit_rate@10")),
+    ("next basket", "popularity", "offline Q-network", ("ndcg@10", "hit_rate@10")),
+    ("next basket", "backbone", "co-purchase", ("ndcg@10", "hit_rate@10")),
+    ("next basket", "SQN + CQL", "backbone", ("ndcg@10", "hit_rate@10", "value@10")),
+    ("next basket", "SQN + CQL", "co-purchase", ("ndcg@10", "hit_rate@10")),
+    ("next basket", "own purchases", "SQN + CQL", ("ndcg@10", "hit_rate@10")),
+    ("next basket", "offline Q-network, gamma 0", "offline Q-network, gamma 0.9", ("ndcg@10",)),
+    (
+        "calibrated shop",
+        "DQN (calibrated shop)",
+        "popularity (real counts)",
+        ("mean_return", "ctr"),
+    ),
+    ("calibrated shop", "DQN (calibrated shop)", "random", ("mean_return",)),
+    ("calibrated shop", "oracle (myopic, sees latent)", "DQN (calibrated shop)", ("mean_return",)),
+    ("calibrated shop", "DQN (calibrated shop)", "DQN, 1-step targets", ("mean_return",)),
+    ("calibrated shop", "DQN, 1-step targets", "popularity (real counts)", ("mean_return",)),
+)
+REAL_COLUMNS = {
+    "next basket": ("ndcg@10", "hit_rate@10", "value@10"),
+    "calibrated shop": ("mean_return", "ctr", "coverage"),
+}
+
+
+def seeds_real_tables(lines):
+    """``seeds_real.jsonl``: notebook 06's rankers and policies over seeds, then the paired
+    differences (first minus second, per seed on the same baskets or shoppers)."""
+    runs = {}  # (part, variant) -> {seed: line}
+    for r in of(lines, "seeds_real_run"):
+        runs.setdefault((r["part"], r["variant"]), {})[r["seed"]] = r
+    per_seed = of(lines, "seeds_real_seed")
+    if not per_seed:
+        return ""
+    budget = per_seed[-1]["budget"]
+    text = (
+        f"Notebook 06's budget: {budget['num_customers']} customers drawn by the seed, "
+        f"{budget['offline_steps']} gradient steps of the offline Q-network, "
+        f"{budget['seq_steps']} of the backbone and of SQN + CQL, {budget['dqn_steps']:,} "
+        f"environment steps of DQN, {budget['num_eval_shoppers']} evaluation shoppers. "
+        "Run time per seed (everything above trained once):\n\n"
+    )
+    text += table(
+        ["seed", "wall s", "CPU s", "load (1 min)"],
+        [[r["seed"], fmt(r["wall_seconds"]), fmt(r["cpu_seconds"]), r["load1"]] for r in per_seed],
+    )
+    for part, columns in REAL_COLUMNS.items():
+        rows = []
+        for (p, name), seeds in runs.items():
+            if p == part:
+                lines_ = [seeds[s] for s in sorted(seeds)]
+                rows.append([name, len(lines_)] + [pm([r[c] for r in lines_]) for c in columns])
+        text += f"\n**{part.capitalize()}** (mean ± 95% CI over seeds):\n\n"
+        text += table(["policy", "seeds", *columns], rows)
+    rows = []
+    for part, first, second, metrics in REAL_PAIRS:
+        a, b = runs.get((part, first), {}), runs.get((part, second), {})
+        seeds = sorted(set(a) & set(b))
+        for metric in metrics:
+            if not seeds:
+                continue
+            diffs = [a[s][metric] - b[s][metric] for s in seeds]
+            mean, half = summary(diffs)
+            rows.append(
+                [
+                    f"{first} − {second}",
+                    metric,
+                    len(seeds),
+                    f"{fmt(mean)} ± {fmt(half, 2)}",
+                    f"{sum(d > 0 for d in diffs)} of {len(seeds)}",
+                    verdict(mean, half, len(seeds)),
+                ]
+            )
+    text += "\nPaired over seeds (first minus second):\n\n"
+    text += table(
+        ["difference", "metric", "seeds", "mean ± 95% CI", "positive on", "verdict"], rows
+    )
+    return text

@@ -236,11 +236,6 @@ sys.exit(zh_edition._sphinx("gettext", zh_edition.Path({str(tmp_path / "gettext"
 
 zh_figures = _load(REPO / "book" / "zh_figures.py")
 
-# Notebooks whose stored figures are still PNG (issue 16): their setup cell gets
-# book_figures() when they are next re-executed. The test fails once a listed one is SVG.
-PNG_PENDING: set[str] = {"03_q_network", "06_real_shop_data"}
-
-
 def _image_outputs(notebook: Path) -> list[set[str]]:
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     outputs = [out for cell in cells for out in cell.get("outputs", [])]
@@ -255,9 +250,6 @@ def _image_outputs(notebook: Path) -> list[set[str]]:
 def test_notebook_figures_are_svg_with_their_words_as_text(notebook):
     images = _image_outputs(notebook)
     svg = [kinds for kinds in images if kinds == {zh_figures.SVG}]
-    if notebook.stem in PNG_PENDING:
-        assert len(svg) < len(images), f"{notebook.stem} is SVG now: remove it from PNG_PENDING"
-        return
     assert len(svg) == len(images), f"{notebook.stem}: figures not SVG only: {images}"
     for figure in zh_figures.notebook_figures(notebook):
         assert zh_figures.figure_texts(figure), f"{notebook.stem}: a figure without <text>"

@@ -258,7 +258,15 @@ SECTIONS = {
         "the default agent at batch 256, the default training run's environment steps per "
         "second excluding compilation (from a long and a short run), and seeds per minute run "
         "one after another or with `dqrec.many_seeds.train_seeds`.",
-        _cmd("bench_speed.py", "speed"),
+        "\n".join(
+            (
+                _cmd("bench_speed.py", "speed"),
+                ".venv/bin/python benchmarks/bench_speed.py --parts gradient train --rounds 3 "
+                "--steps-per-call 4 >> benchmarks/results/speed.jsonl",
+                ".venv/bin/python benchmarks/bench_speed.py --parts seeds --seed-steps 6000 "
+                "--sequential-versions after >> benchmarks/results/speed.jsonl",
+            )
+        ),
         ("machine", "gradient_steps_per_second", "train_env_steps_per_second", "seeds_per_minute"),
         speed_tables,
     ),

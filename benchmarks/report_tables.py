@@ -401,36 +401,39 @@ def slates_tables(lines):
 
 
 def speed_tables(lines):
+    # every run of bench_speed.py appends its lines: the load column tells the runs apart
     rows = []
     for r in of(lines, "gradient_steps_per_second"):
-        what = f"gradient steps / s (batch {r['batch_size']}, {r['steps_per_call']} per call)"
-        rows.append([what, fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}"])
+        per_call, load = r["steps_per_call"], fmt(r.get("load1"))
+        what = f"gradient steps / s (batch {r['batch_size']}, {per_call} per call)"
+        rows.append([what, fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}", load])
         rows.append(
-            [f"gradient steps / CPU-second ({r['steps_per_call']} per call)"]
+            [f"gradient steps / CPU-second ({per_call} per call)"]
             + [fmt(r["before_cpu_rate"]), fmt(r["after_cpu_rate"])]
-            + [f"{r['after_cpu_rate'] / r['before_cpu_rate']:.2f}"]
+            + [f"{r['after_cpu_rate'] / r['before_cpu_rate']:.2f}", load]
         )
         rows.append(
-            [f"compile s ({r['steps_per_call']} per call)"]
-            + [fmt(r["before_compile_seconds"]), fmt(r["after_compile_seconds"]), "–"]
+            [f"compile s ({per_call} per call)"]
+            + [fmt(r["before_compile_seconds"]), fmt(r["after_compile_seconds"]), "–", load]
         )
     for r in of(lines, "train_env_steps_per_second"):
+        load = fmt(r.get("load1"))
         rows.append(
             ["`train(TrainConfig())` env steps / s, excluding compile"]
-            + [fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}"]
+            + [fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}", load]
         )
         rows.append(
             ["short run (4,096 steps, compiles) s"]
-            + [fmt(r["before_short_run_seconds"]), fmt(r["after_short_run_seconds"]), "–"]
+            + [fmt(r["before_short_run_seconds"]), fmt(r["after_short_run_seconds"]), "–", load]
         )
-    text = table(["figure", "before", "after", "after / before"], rows)
+    text = table(["figure", "before", "after", "after / before", "load"], rows)
     seeds = of(lines, "seeds_per_minute")
     if seeds:
         text += "\n" + table(
-            ["seeds", "env steps each", "mode", "before", "after", "processes"],
+            ["seeds", "env steps each", "mode", "before", "after", "processes", "load"],
             [
                 [r["seeds"], fmt(r["steps"]), r["mode"], fmt(r.get("before"))]
-                + [fmt(r.get("after")), fmt(r.get("after_processes", 1))]
+                + [fmt(r.get("after")), fmt(r.get("after_processes", 1)), fmt(r.get("load1"))]
                 for r in seeds
             ],
         )

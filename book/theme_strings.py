@@ -6,6 +6,10 @@ lower case ("repository", "open issue"), so the header's repository menu stayed 
 Chinese site. This extension gives the theme's translator a fallback that looks a message up
 again, in lower case, in the theme's own catalogue: the Chinese text is the theme's, none is
 typed here. Messages the catalogue has as asked, and the English build, are unchanged.
+
+sphinx-proof names its index page with a plain string, not a translatable message
+(``ProofIndex.localname = "Proof Index"``), so the Chinese site's page ``prf-prf.html`` had an
+English title; in a zh_CN build ``translate_proof_index`` sets the glossary's Chinese name.
 Loaded by _config.yml (sphinx: local_extensions).
 """
 
@@ -37,6 +41,19 @@ def add_lower_case_lookup(app) -> None:
         translator.add_fallback(LowerCaseLookup(dict(catalogue)))
 
 
+# Strings extensions hard-code instead of asking gettext, and their Chinese in the zh_CN build.
+HARD_CODED_ZH = {"Proof Index": "证明索引"}
+
+
+def translate_proof_index(app) -> None:
+    if app.config.language != "zh_CN":
+        return
+    from sphinx_proof.domain import ProofIndex
+
+    ProofIndex.localname = HARD_CODED_ZH.get(ProofIndex.localname, ProofIndex.localname)
+
+
 def setup(app):
     app.connect("builder-inited", add_lower_case_lookup)
+    app.connect("builder-inited", translate_proof_index)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

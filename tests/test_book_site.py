@@ -398,6 +398,15 @@ def test_chinese_edition_has_every_page_in_chinese():
 
 
 @needs_zh
+def test_chinese_proof_index_has_a_chinese_title():
+    # sphinx-proof hard-codes "Proof Index"; book/theme_strings.py names it in the zh build
+    chinese = re.search(r"<title>(.*?)</title>", (ZH / "prf-prf.html").read_text("utf-8"), re.S)
+    english = re.search(r"<title>(.*?)</title>", (SITE / "prf-prf.html").read_text("utf-8"), re.S)
+    assert chinese and chinese.group(1).startswith("证明索引"), chinese
+    assert english and english.group(1).startswith("Proof Index"), english
+
+
+@needs_zh
 def test_language_switch_leads_to_the_same_page_in_the_other_edition():
     checked = 0
     for page in PAGES:

@@ -236,6 +236,7 @@ sys.exit(zh_edition._sphinx("gettext", zh_edition.Path({str(tmp_path / "gettext"
 
 zh_figures = _load(REPO / "book" / "zh_figures.py")
 
+
 def _image_outputs(notebook: Path) -> list[set[str]]:
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     outputs = [out for cell in cells for out in cell.get("outputs", [])]

@@ -80,6 +80,14 @@ class ShopEnv(gymnasium.Env):
         purchase_logit = self._purchase_base[item] + cfg.purchase_affinity * affinity
         return 1.0 / (1.0 + math.exp(-click_logit)), 1.0 / (1.0 + math.exp(-purchase_logit))
 
+    def _drift_toward(self, item):
+        """The preference moves ``drift_rate`` of the way toward ``item``'s latent vector and
+        is renormalised to unit length (after a click, with long-term effects on)."""
+        pairs = zip(self._preference, self._latent[item], strict=True)
+        moved = [u + self.config.drift_rate * (v - u) for u, v in pairs]
+        norm = math.sqrt(sum(x * x for x in moved))
+        self._preference = [x / norm for x in moved]
+
     def step(self, action):
         cfg, cat = self.config, self.catalogue
         if not self.action_space.contains(action):
@@ -97,10 +105,7 @@ class ShopEnv(gymnasium.Env):
             self._fatigue = [cfg.fatigue_decay * f for f in self._fatigue]
             self._fatigue[int(cat.category[item])] += 1.0
             if clicked:  # the preference drifts toward what the shopper consumed
-                pairs = zip(self._preference, self._latent[item], strict=True)
-                moved = [u + cfg.drift_rate * (v - u) for u, v in pairs]
-                norm = math.sqrt(sum(x * x for x in moved))
-                self._preference = [x / norm for x in moved]
+                self._drift_toward(item)
         else:
             self._patience = self._patience - cfg.passive_drain
         self._step += 1

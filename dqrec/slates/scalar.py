@@ -81,10 +81,7 @@ class SlateShopEnv(ShopEnv):
                     added = 1.0 if j == position else scfg.shown_fatigue
                     self._fatigue[int(cat.category[slate[j]])] += added
             if clicked:
-                pairs = zip(self._preference, self._latent[item], strict=True)
-                moved = [u + cfg.drift_rate * (v - u) for u, v in pairs]
-                norm = math.sqrt(sum(x * x for x in moved))
-                self._preference = [x / norm for x in moved]
+                self._drift_toward(item)  # ShopEnv's preference drift
         else:
             self._patience = self._patience - cfg.passive_drain
         self._step += 1

@@ -400,33 +400,47 @@ def slates_tables(lines):
     )
 
 
+def _tag_before(lines):
+    """Each line of bench_speed.py with the ``before`` revision of the run it belongs to
+    (named in the run's ``machine`` line) as ``rev``."""
+    tagged, rev = [], "?"
+    for r in lines:
+        if r["bench"] == "machine":
+            rev = r.get("before", rev)
+        else:
+            tagged.append({**r, "rev": rev})
+    return tagged
+
+
 def speed_tables(lines):
-    # every run of bench_speed.py appends its lines: the load column tells the runs apart
+    # every run of bench_speed.py appends its lines: the before revision and the load column
+    # tell the runs apart
+    lines = _tag_before(lines)
     rows = []
     for r in of(lines, "gradient_steps_per_second"):
-        per_call, load = r["steps_per_call"], fmt(r.get("load1"))
+        per_call, load, rev = r["steps_per_call"], fmt(r.get("load1")), f"`{r['rev']}`"
         what = f"gradient steps / s (batch {r['batch_size']}, {per_call} per call)"
-        rows.append([what, fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}", load])
+        rows.append([what, rev, fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}", load])
         rows.append(
-            [f"gradient steps / CPU-second ({per_call} per call)"]
+            [f"gradient steps / CPU-second ({per_call} per call)", rev]
             + [fmt(r["before_cpu_rate"]), fmt(r["after_cpu_rate"])]
             + [f"{r['after_cpu_rate'] / r['before_cpu_rate']:.2f}", load]
         )
         rows.append(
-            [f"compile s ({per_call} per call)"]
+            [f"compile s ({per_call} per call)", rev]
             + [fmt(r["before_compile_seconds"]), fmt(r["after_compile_seconds"]), "–", load]
         )
     for r in of(lines, "train_env_steps_per_second"):
-        load = fmt(r.get("load1"))
+        load, rev = fmt(r.get("load1")), f"`{r['rev']}`"
         rows.append(
-            ["`train(TrainConfig())` env steps / s, excluding compile"]
+            ["`train(TrainConfig())` env steps / s, excluding compile", rev]
             + [fmt(r["before"]), fmt(r["after"]), f"{r['ratio']:.2f}", load]
         )
         rows.append(
-            ["short run (4,096 steps, compiles) s"]
+            ["short run (4,096 steps, compiles) s", rev]
             + [fmt(r["before_short_run_seconds"]), fmt(r["after_short_run_seconds"]), "–", load]
         )
-    text = table(["figure", "before", "after", "after / before", "load"], rows)
+    text = table(["figure", "before rev", "before", "after", "after / before", "load"], rows)
     seeds = of(lines, "seeds_per_minute")
     if seeds:
         text += "\n" + table(

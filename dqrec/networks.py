@@ -44,6 +44,10 @@ class PooledHistoryEncoder(keras.layers.Layer):
     row for the padding id ``num_items``; ``F`` (``feedback_gate``) starts as ones.
     """
 
+    # The mean is counted (a dense product over every possible pair) for catalogues of up to
+    # COUNTING_MAX_CODES / NUM_FEEDBACK_CODES - 1 items (255), and gathered for larger ones.
+    COUNTING_MAX_CODES = 1024
+
     def __init__(self, history_len, num_items, embedding_dim, gru=False, **kwargs):
         super().__init__(**kwargs)
         self.history_len, self.num_items = int(history_len), int(num_items)
@@ -74,28 +78,39 @@ class PooledHistoryEncoder(keras.layers.Layer):
         feedback = tf.cast(obs[:, h : 2 * h], tf.int32)  # (batch, H), 0 = padding
         features = obs[:, 2 * h :]  # (batch, num_session_features)
         mask = feedback > 0  # (batch, H) True where a real item was shown
+        weights = tf.cast(mask, tf.float32)  # (batch, H)
+        count = tf.maximum(tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)  # (batch, 1)
+        num_codes = NUM_FEEDBACK_CODES * (self.num_items + 1)
+        if self.gru is None and num_codes <= self.COUNTING_MAX_CODES:
+            return tf.concat(
+                [*self._counted_mean_and_last(item_ids, feedback, weights, count), features],
+                axis=-1,
+            )
+        pairs = self.item_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
         if self.gru is not None:
-            pairs = self.item_embedding(item_ids) * self.feedback_gate(feedback)  # (batch, H, E)
             summary = self.gru(pairs, mask=mask)  # (batch, E); all-padding history -> zeros
-            last = pairs[:, -1, :]  # (batch, E) the most recent item is always last
-            return tf.concat([summary, last, features], axis=-1)
+        else:
+            summary = tf.reduce_sum(pairs * weights[:, :, None], axis=1) / count  # (batch, E)
+        last = pairs[:, -1, :]  # (batch, E) the most recent item is always last
+        return tf.concat([summary, last, features], axis=-1)
+
+    def _counted_mean_and_last(self, item_ids, feedback, weights, count):
         # The masked mean of the pairs, as a matrix product: count how often each possible
         # pair occurs in each row, then average the table rows with those counts. It is the
-        # same number as gathering the H pairs and averaging them, but one dense product is
-        # several times faster on a CPU than gathers, and its gradient needs no scatter
-        # (benchmarks/bench_speed.py).
+        # same number as gathering the H pairs and averaging them, but for a small catalogue
+        # one dense product is much faster on a CPU than XLA's fused gathers, and its
+        # gradient needs no scatter (benchmarks/bench_speed.py). Its cost grows with the
+        # catalogue, so large catalogues gather (COUNTING_MAX_CODES).
         table = self.pair_table()  # (num_codes, E)
         num_codes = table.shape[0]
         codes = feedback * (self.num_items + 1) + item_ids  # (batch, H) row of each pair
-        weights = tf.cast(mask, tf.float32)  # (batch, H)
-        count = tf.maximum(tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)  # (batch, 1)
         batch = tf.shape(codes)[0]
         slots = codes + num_codes * tf.range(batch)[:, None]  # (batch, H) in a flat count row
         counts = tf.math.unsorted_segment_sum(weights, slots, batch * num_codes)
         counts = tf.reshape(counts, (batch, num_codes))  # (batch, num_codes) pair counts
         summary = tf.matmul(counts, table) / count  # (batch, E)
         last = tf.gather(table, codes[:, -1])  # (batch, E) the most recent item is always last
-        return tf.concat([summary, last, features], axis=-1)
+        return summary, last
 
     def get_config(self):
         return {

@@ -262,7 +262,7 @@ SAMPLES = {
         | {"ci_high": 6.0, "relative_gain": 0.5},
     ],
     "speed": [
-        MACHINE,
+        MACHINE | {"before": "abc1234"},
         {"bench": "gradient_steps_per_second", "batch_size": 256, "steps_per_call": 4}
         | {"before": 500.0, "after": 1500.0, "ratio": 3.0, "load1": 1.0}
         | {"before_compile_seconds": 9.5, "after_compile_seconds": 4.25}
@@ -358,10 +358,10 @@ EXPECTED = {
         "| enumerate | 4,400,000 | not tried: C(1000, 5) = 8.25e+12 slates |",
     ],
     "speed": [
-        "| gradient steps / s (batch 256, 4 per call) | 500 | 1,500 | 3.00 |",
-        "| `train(TrainConfig())` env steps / s, excluding compile | 5,000 | 20,000 | 4.00 |",
+        "| gradient steps / s (batch 256, 4 per call) | `abc1234` | 500 | 1,500 | 3.00 |",
+        "| `train(TrainConfig())` env steps / s, excluding compile | `abc1234` | 5,000 | 20,000 | 4.00 |",
         "| 4 | 20,000 | train_seeds | – | 11 | 2 |",
-        "| gradient steps / CPU-second (4 per call) | 400 | 1,000 | 2.50 |",
+        "| gradient steps / CPU-second (4 per call) | `abc1234` | 400 | 1,000 | 2.50 |",
     ],
     "step_profile": [
         "| optimizer | 500 | 450 | 90% |",

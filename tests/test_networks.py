@@ -1,4 +1,5 @@
-"""The pooled history encoder: its counting form equals the textbook mean of gathered pairs."""
+"""The pooled history encoder: both its forms (counted for small catalogues, gathered for
+large ones) equal the textbook mean of gathered pairs, in value and gradient."""
 
 import keras
 import numpy as np
@@ -11,10 +12,13 @@ from dqrec.networks import PooledHistoryEncoder
 SHOP = ShopConfig(num_items=12, history_len=5)
 
 
-@pytest.fixture(scope="module")
-def encoder_and_obs():
+@pytest.fixture(scope="module", params=["counted", "gathered"])
+def encoder_and_obs(request):
     keras.utils.set_random_seed(0)
     encoder = PooledHistoryEncoder(SHOP.history_len, SHOP.num_items, embedding_dim=6)
+    assert 4 * (SHOP.num_items + 1) <= encoder.COUNTING_MAX_CODES  # counted by default
+    if request.param == "gathered":  # as for a catalogue too large to count
+        encoder.COUNTING_MAX_CODES = 0
     encoder.build()
     rng = np.random.default_rng(1)
     # random gates (not the initial ones), so a wrong feedback row would show
@@ -49,7 +53,7 @@ def test_the_observations_hold_empty_and_repeated_histories(encoder_and_obs):
 
 
 @pytest.mark.parametrize("jit_compile", [False, True])
-def test_counting_form_equals_the_gathered_mean_and_its_gradient(encoder_and_obs, jit_compile):
+def test_encoder_equals_the_gathered_mean_and_its_gradient(encoder_and_obs, jit_compile):
     encoder, obs = encoder_and_obs
     obs = tf.constant(obs)
     weights = [encoder.item_embedding.embeddings, encoder.feedback_gate.embeddings]

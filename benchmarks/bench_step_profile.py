@@ -93,6 +93,9 @@ def prefix_function(agent, piece):
 
 def flops_per_step(shop, network, batch):
     """Multiply-adds of one gradient step, from the layer shapes (the default network)."""
+    from dqrec.envs.codec import NUM_FEEDBACK_CODES
+    from dqrec.networks import PooledHistoryEncoder
+
     e, h = network.embedding_dim, shop.history_len
     features = shop.obs_dim - 2 * h
     width = 2 * e + features  # encoder output
@@ -102,7 +105,11 @@ def flops_per_step(shop, network, batch):
         width = units
     macs += width * e + e * shop.num_items  # query g(z) and scores g . E[a]
     macs += width if network.dueling else 0  # value head
-    macs += 2 * h * e  # the pairs and their masked mean (elementwise)
+    codes = NUM_FEEDBACK_CODES * (shop.num_items + 1)
+    if codes <= PooledHistoryEncoder.COUNTING_MAX_CODES:
+        macs += codes * e  # the counted mean: pair counts times the pair table
+    else:
+        macs += 2 * h * e  # the gathered pairs and their masked mean (elementwise)
     # the loss runs the network three times (online s, online s', target s'); the backward
     # pass through online(s) costs about twice its forward pass
     return 2 * macs * batch * (3 + 2)

@@ -96,6 +96,7 @@ def flops_per_step(shop, network, batch):
     from dqrec.envs.codec import NUM_FEEDBACK_CODES
     from dqrec.networks import PooledHistoryEncoder
 
+    encoder = PooledHistoryEncoder(shop.history_len, shop.num_items, network.embedding_dim)
     e, h = network.embedding_dim, shop.history_len
     features = shop.obs_dim - 2 * h
     width = 2 * e + features  # encoder output
@@ -105,9 +106,8 @@ def flops_per_step(shop, network, batch):
         width = units
     macs += width * e + e * shop.num_items  # query g(z) and scores g . E[a]
     macs += width if network.dueling else 0  # value head
-    codes = NUM_FEEDBACK_CODES * (shop.num_items + 1)
-    if codes <= PooledHistoryEncoder.COUNTING_MAX_CODES:
-        macs += codes * e  # the counted mean: pair counts times the pair table
+    if encoder.counts_pairs():
+        macs += NUM_FEEDBACK_CODES * (shop.num_items + 1) * e  # pair counts times pair table
     else:
         macs += 2 * h * e  # the gathered pairs and their masked mean (elementwise)
     # the loss runs the network three times (online s, online s', target s'); the backward

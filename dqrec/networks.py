@@ -48,6 +48,12 @@ class PooledHistoryEncoder(keras.layers.Layer):
     # COUNTING_MAX_CODES / NUM_FEEDBACK_CODES - 1 items (255), and gathered for larger ones.
     COUNTING_MAX_CODES = 1024
 
+    def counts_pairs(self) -> bool:
+        """Whether ``call`` computes the pooled mean by counting pairs (a small catalogue,
+        no GRU) rather than by gathering them."""
+        num_codes = NUM_FEEDBACK_CODES * (self.num_items + 1)
+        return self.gru is None and num_codes <= self.COUNTING_MAX_CODES
+
     def __init__(self, history_len, num_items, embedding_dim, gru=False, **kwargs):
         super().__init__(**kwargs)
         self.history_len, self.num_items = int(history_len), int(num_items)
@@ -80,8 +86,7 @@ class PooledHistoryEncoder(keras.layers.Layer):
         mask = feedback > 0  # (batch, H) True where a real item was shown
         weights = tf.cast(mask, tf.float32)  # (batch, H)
         count = tf.maximum(tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)  # (batch, 1)
-        num_codes = NUM_FEEDBACK_CODES * (self.num_items + 1)
-        if self.gru is None and num_codes <= self.COUNTING_MAX_CODES:
+        if self.counts_pairs():
             return tf.concat(
                 [*self._counted_mean_and_last(item_ids, feedback, weights, count), features],
                 axis=-1,

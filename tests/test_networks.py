@@ -16,9 +16,10 @@ SHOP = ShopConfig(num_items=12, history_len=5)
 def encoder_and_obs(request):
     keras.utils.set_random_seed(0)
     encoder = PooledHistoryEncoder(SHOP.history_len, SHOP.num_items, embedding_dim=6)
-    assert 4 * (SHOP.num_items + 1) <= encoder.COUNTING_MAX_CODES  # counted by default
+    assert encoder.counts_pairs()  # a small catalogue is counted by default
     if request.param == "gathered":  # as for a catalogue too large to count
         encoder.COUNTING_MAX_CODES = 0
+        assert not encoder.counts_pairs()
     encoder.build()
     rng = np.random.default_rng(1)
     # random gates (not the initial ones), so a wrong feedback row would show

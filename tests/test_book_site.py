@@ -219,7 +219,26 @@ def test_notebook_page_shows_figures():
 # into a <pre id="dqrec-measure"> that --dump-dom then shows.
 _MEASURE_JS = """
 <script>
-window.addEventListener("load", () => document.fonts.ready.then(() => {
+// Measures the page and writes the result as JSON into pre#dqrec-measure: once when the DOM
+// is parsed, again on load and again when the fonts are ready, so that a page dumped
+// early says how far it got (result.stage) instead of having no result at all.
+function dqrecMeasure(stage) {
+  let result;
+  try {
+    result = dqrecLayout();
+  } catch (error) {
+    result = {error: String(error)};
+  }
+  result.stage = stage;
+  let out = document.getElementById("dqrec-measure");
+  if (!out) {
+    out = document.createElement("pre");
+    out.id = "dqrec-measure";
+    document.body.appendChild(out);
+  }
+  out.textContent = JSON.stringify(result);
+}
+function dqrecLayout() {
   const article = document.querySelector(".bd-article");
   const right = article.getBoundingClientRect().right;
   const result = {
@@ -262,13 +281,20 @@ window.addEventListener("load", () => document.fonts.ready.then(() => {
       result.cjk.push([el.textContent.trim(), getComputedStyle(el).fontFamily]);
     }
   }
-  const out = document.createElement("pre");
-  out.id = "dqrec-measure";
-  out.textContent = JSON.stringify(result);
-  document.body.appendChild(out);
-}));
+  return result;
+}
+dqrecMeasure("parsed");
+window.addEventListener("load", () => {
+  dqrecMeasure("loaded");
+  document.fonts.ready.then(() => dqrecMeasure("fonts ready"));
+});
 </script>
 """
+
+
+# Virtual milliseconds the browser lets the page run before the dump. The measurement needs
+# the layout with its web fonts loaded, not MathJax's typesetting.
+MEASURE_BUDGET_MS = 3_000
 
 
 def _measure(page: Path, width: int = 1280, height: int = 1000) -> dict:
@@ -284,7 +310,7 @@ def _measure(page: Path, width: int = 1280, height: int = 1000) -> dict:
                 [
                     CHROMIUM,
                     *(flag for flag in CHROMIUM_FLAGS if "virtual-time" not in flag),
-                    "--virtual-time-budget=3000",  # no need to wait for MathJax here
+                    f"--virtual-time-budget={MEASURE_BUDGET_MS}",
                     f"--user-data-dir={profile}",
                     f"--window-size={width},{height}",
                     "--dump-dom",
@@ -298,9 +324,17 @@ def _measure(page: Path, width: int = 1280, height: int = 1000) -> dict:
     finally:
         probe.unlink()
     assert result.returncode == 0, f"chromium failed on {page}: {result.stderr[-2000:]}"
-    match = re.search(r'<pre id="dqrec-measure">(.*?)</pre>', result.stdout, re.S)
+    # any attributes after the id: the theme gives every <pre> present when it runs a
+    # tabindex="0" (one CI run lost its result to exactly that race)
+    match = re.search(r'<pre id="dqrec-measure"[^>]*>(.*?)</pre>', result.stdout, re.S)
     assert match, f"the measuring script did not run on {page.name}"
-    return json.loads(html_unescape(match.group(1)))
+    measured = json.loads(html_unescape(match.group(1)))
+    assert "error" not in measured, f"the measuring script failed on {page.name}: {measured}"
+    assert measured["stage"] == "fonts ready", (
+        f"{page.name} was dumped at stage {measured['stage']!r}, before its fonts were ready "
+        f"(virtual time budget {MEASURE_BUDGET_MS} ms): {measured.get('fonts')}"
+    )
+    return measured
 
 
 # The pages with the most code: every notebook, and the algorithm chapter's listings.

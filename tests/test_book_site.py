@@ -643,7 +643,8 @@ def _probe(page: Path, follow: bool = False) -> tuple[dict | None, str]:
     finally:
         probe.unlink()
     assert result.returncode == 0, f"chromium failed on {page}: {result.stderr[-2000:]}"
-    match = re.search(r'<pre id="dqrec-zh-probe">(.*?)</pre>', result.stdout, re.S)
+    # any attributes after the id: the theme may give the <pre> a tabindex (see _measure)
+    match = re.search(r'<pre id="dqrec-zh-probe"[^>]*>(.*?)</pre>', result.stdout, re.S)
     return (json.loads(html_unescape(match.group(1))) if match else None), result.stdout
 
 

@@ -12,9 +12,17 @@ bash .ci/setup.sh
 export DQREC_DATA_DIR=${DQREC_DATA_DIR:-$(cd .. && pwd)/shared/data}
 .venv/bin/ruff check --no-cache .
 .venv/bin/ruff format --no-cache --check .
+# Tests run in parallel, one worker per core (at most 4: each notebook kernel may take up to
+# 2 GB). A test file's tests, or a notebook's cells, stay together on one worker, in order
+# (pytest-xdist --dist loadgroup, with the groups set in tests/conftest.py and
+# notebooks/conftest.py). DQREC_TEST_JOBS=1 runs everything one test after another.
+JOBS=${DQREC_TEST_JOBS:-$(nproc)}
+if (( JOBS > 4 )); then JOBS=4; fi
+PARALLEL=(-n "$JOBS" --dist loadgroup)
+if (( JOBS <= 1 )); then PARALLEL=(-p no:xdist); fi
 if [[ "${1:-}" == "--fast" ]]; then
     shift
-    exec .venv/bin/python -m pytest tests -m "not slow" -q "$@"
+    exec .venv/bin/python -m pytest tests -m "not slow" -q "${PARALLEL[@]}" "$@"
 fi
 if ! command -v chromium >/dev/null 2>&1; then
     if [[ $(id -u) == 0 ]]; then
@@ -26,9 +34,10 @@ fi
 bash .ci/book.sh
 export DQREC_REQUIRE_BROWSER=${DQREC_REQUIRE_BROWSER:-$([[ $(id -u) == 0 ]] && echo 1 || echo 0)}
 NBVAL=(--nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg)
-.venv/bin/python -m pytest tests notebooks "${NBVAL[@]}" -q "$@"
+# --durations: the slowest tests, named in every CI log
+.venv/bin/python -m pytest tests notebooks "${NBVAL[@]}" -q "${PARALLEL[@]}" --durations=15 "$@"
 echo "== the notebooks again, on a perturbed kernel path"
 (
     source .ci/perturbed-env.sh
-    .venv/bin/python -m pytest notebooks "${NBVAL[@]}" -q "$@"
+    .venv/bin/python -m pytest notebooks "${NBVAL[@]}" -q "${PARALLEL[@]}" "$@"
 )

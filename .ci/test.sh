@@ -12,13 +12,13 @@ bash .ci/setup.sh
 export DQREC_DATA_DIR=${DQREC_DATA_DIR:-$(cd .. && pwd)/shared/data}
 .venv/bin/ruff check --no-cache .
 .venv/bin/ruff format --no-cache --check .
-# Tests run in parallel, one worker per core (at most 4: each notebook kernel may take up to
-# 2 GB). A test file's tests, or a notebook's cells, stay together on one worker, in order
-# (pytest-xdist --dist loadgroup, with the groups set in tests/conftest.py and
-# notebooks/conftest.py). DQREC_TEST_JOBS=1 runs everything one test after another.
+# Test files run in parallel, one worker per core (at most 4: each notebook kernel may take up
+# to 2 GB); a file's tests, or a notebook's cells, stay together on one worker, in order
+# (pytest-xdist --dist loadfile; its loadgroup marks are lost on pytest 9's node ids, and a
+# notebook whose cells were spread over two kernels fails). DQREC_TEST_JOBS=1: one at a time.
 JOBS=${DQREC_TEST_JOBS:-$(nproc)}
 if (( JOBS > 4 )); then JOBS=4; fi
-PARALLEL=(-n "$JOBS" --dist loadgroup)
+PARALLEL=(-n "$JOBS" --dist loadfile)
 if (( JOBS <= 1 )); then PARALLEL=(-p no:xdist); fi
 if [[ "${1:-}" == "--fast" ]]; then
     shift

@@ -2,10 +2,7 @@
 out of the run, with one line saying why, on a machine that does not have the table (a fresh
 clone without ``../shared`` and without ``DQREC_DATA_DIR``). Its committed outputs were made on
 the full table; comparing them with a run on anything else would only be a red run. CI has the
-full table, so there every chapter runs. Under pytest-xdist (``.ci/test.sh``) each notebook's cells
-form one group, run in order on one worker."""
-
-import pytest
+full table, so there every chapter runs."""
 
 NEEDS_FULL_DATA = ("06_real_shop_data.ipynb",)
 _left_out = []
@@ -14,13 +11,8 @@ _left_out = []
 SVG = "image/svg+xml"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     from dqrec.data import default_data_path
-
-    for item in items:  # a notebook's cells share one kernel: one xdist worker runs them all
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
     for item in items:  # an nbval cell's notebook holds the output keys it does not compare
         notebook = getattr(item, "parent", None)

@@ -63,8 +63,10 @@ def machine_text(lines):
     threads = f", threads pinned to {m['threads']}" if "threads" in m else ""
     versions = ", ".join(f"{name} {m[key]}" for key, name in VERSIONS.items() if key in m)
     loads = "; ".join(", ".join(f"{v:g}" for v in r["load_avg"]) for r in machines)
+    days = sorted({r["date"][:10] for r in machines})
+    when = f"on {days[0]}" if len(days) == 1 else f"between {days[0]} and {days[-1]}"
     return (
-        f"Measured on {m['date'][:10]}: CPU {m['cpu']}, {m['cpu_count']} cores{threads}; "
+        f"Measured {when}: CPU {m['cpu']}, {m['cpu_count']} cores{threads}; "
         f"{versions}. Load average (1, 5, 15 min) at the start: {loads}.\n"
     )
 

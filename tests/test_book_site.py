@@ -215,8 +215,8 @@ def test_notebook_page_shows_figures():
 
 # --- Layout and fonts, measured in the browser -------------------------------------------
 
-# Runs in the page once it has loaded and its fonts are ready; writes what it measured as JSON
-# into a <pre id="dqrec-measure"> that --dump-dom then shows.
+# Runs in the page and writes what it measured as JSON into a <pre> with the id dqrec-measure
+# that --dump-dom then shows; _measure wants the last write, made once the fonts are ready.
 _MEASURE_JS = """
 <script>
 // Measures the page and writes the result as JSON into pre#dqrec-measure: once when the DOM
@@ -324,8 +324,8 @@ def _measure(page: Path, width: int = 1280, height: int = 1000) -> dict:
     finally:
         probe.unlink()
     assert result.returncode == 0, f"chromium failed on {page}: {result.stderr[-2000:]}"
-    # any attributes after the id: the theme gives every <pre> present when it runs a
-    # tabindex="0" (one CI run lost its result to exactly that race)
+    # any attributes after the id: the theme's debounced MutationObserver gives every <pre>
+    # present when it fires a tabindex (one CI run lost its result to exactly that race)
     match = re.search(r'<pre id="dqrec-measure"[^>]*>(.*?)</pre>', result.stdout, re.S)
     assert match, f"the measuring script did not run on {page.name}"
     measured = json.loads(html_unescape(match.group(1)))

@@ -57,8 +57,13 @@ class DQNAgent:
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
         self._q_concrete = self._q_fn.get_concrete_function()
         # Traced once per number of steps K (a fixed config value) and batch size.
-        self._train_fn = tf.function(self._train_steps, jit_compile=agent_config.jit_compile)
+        self._train_fn = tf.function(self._train_and_read, jit_compile=agent_config.jit_compile)
         self._train_fns = {}
+        # The online weights after the last train_steps call, as NumPy arrays in
+        # online.get_weights() order (None before the first): the training loop acts with
+        # them in NumPy (dqrec.acting). They come back from the compiled update itself, since
+        # reading the Keras variables one by one costs about 0.1 ms each.
+        self.latest_weights = None
 
     @property
     def gradient_steps(self) -> int:
@@ -109,6 +114,9 @@ class DQNAgent:
             stats = stats.write(k, tf.stack([loss, mean_q]))
         return tf.transpose(stats.stack())  # (2, K) losses and mean Qs: one tensor to fetch
 
+    def _train_and_read(self, *batch):
+        return self._train_steps(*batch), [tf.identity(v) for v in self.online.weights]
+
     def train_steps(self, batch) -> StepStats:
         """Gradient steps on a stacked batch: every field of ``batch`` has leading dims
         ``(num_steps, batch_size)`` (see ``ReplayBuffer.sample_many``). After each step the
@@ -129,14 +137,16 @@ class DQNAgent:
                 tf.TensorSpec(signature[:2], tf.float32),
                 tf.TensorSpec(signature[:2], tf.float32),
             )
-        stats = self._train_fns[signature](
+        stats, weights = self._train_fns[signature](
             tf.constant(batch.obs),
             tf.constant(batch.actions),
             tf.constant(batch.rewards),
             tf.constant(batch.next_obs),
             tf.constant(batch.terminated),
             tf.constant(discounts),
-        ).numpy()  # (2, K) losses and mean Qs; averaged here, not by eager TF ops (each ~20 us)
+        )
+        self.latest_weights = [w.numpy() for w in weights]
+        stats = stats.numpy()  # (2, K) losses and mean Qs; averaged here, not by eager TF ops
         return {"loss": float(stats[0].mean()), "mean_q": float(stats[1].mean())}
 
     def train_step(self, batch) -> StepStats:
@@ -169,3 +179,4 @@ class DQNAgent:
         for variable, value in zip(self.optimizer.variables, opt, strict=True):
             variable.assign(value)
         self.step_counter.assign(int(state["gradient_steps"]))
+        self.latest_weights = None  # the last update's weights no longer are the network's

@@ -24,6 +24,7 @@ import gymnasium
 import keras
 import numpy as np
 
+from dqrec.acting import NumpyQ
 from dqrec.agent import DQNAgent
 from dqrec.config import ConfigError, TrainConfig, to_dict
 from dqrec.envs import VecShopEnv
@@ -102,7 +103,9 @@ def train(config: TrainConfig, resume: bool = True, callback=None, catalogue=Non
 
     With ``config.checkpoint_dir`` set and ``resume`` true, training continues from the
     newest checkpoint there, if any, and gives the same numbers as an uninterrupted run.
-    ``callback(env_steps, history)``, if given, is called after every iteration.
+    ``callback(env_steps, history)``, if given, is called after every iteration; it may read
+    the agent but not change its weights (the loop acts with its own copy of them, refreshed
+    after every update: ``dqrec.acting``).
     ``catalogue`` replaces the shop's generated catalogue (e.g. one calibrated from data,
     ``dqrec.calibrate``) for training and evaluation.
 
@@ -148,6 +151,10 @@ def _train(config, resume, callback, catalogue):
         if restored is not None:
             env_steps, obs, episode_returns = restored
 
+    # Acting reads Q(obs) every iteration: in NumPy, on a copy of the online weights that is
+    # refreshed after every update (dqrec.acting); with the network itself for a GRU encoder
+    actor = NumpyQ.mirror(agent.online)
+    q_values = agent.q_values if actor is None else actor
     writer = _summary_writer(config.tensorboard_dir)
     progress = _progress_bar(config, env_steps)
     started = time.perf_counter()
@@ -155,7 +162,7 @@ def _train(config, resume, callback, catalogue):
     n = config.num_envs
     while env_steps < config.total_steps:
         epsilon = schedule(env_steps)
-        actions = epsilon_greedy(agent.q_values(obs), epsilon, rng)  # (num_envs,)
+        actions = epsilon_greedy(q_values(obs), epsilon, rng)  # (num_envs,)
         next_obs, rewards, terminated, truncated, info = env.step(actions)
         # the true last observation of a finished session, not the autoreset one
         ready = window.push(obs, actions, rewards, info["final_obs"], terminated, truncated)
@@ -173,6 +180,8 @@ def _train(config, resume, callback, catalogue):
             for _ in range(num_updates):
                 batch = replay.sample_many(config.gradient_steps, config.agent.batch_size, rng)
                 stats = agent.train_steps(batch)
+                if actor is not None:
+                    actor.set_weights(agent.latest_weights)
                 history.train_steps.append(env_steps)
                 history.losses.append(stats["loss"])
                 history.mean_q.append(stats["mean_q"])

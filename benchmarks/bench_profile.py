@@ -11,7 +11,8 @@ Runs in the package's own venv (no torch needed). Prints one JSON line per measu
   (``AgentConfig()``, ``NetworkConfig()``), ``TrainConfig().gradient_steps`` steps per
   compiled call, after one call to compile;
 - ``loop_phases``: one line per phase of the default training loop (``TrainConfig()``:
-  acting, environment, storing, replay sampling, train step), timed with
+  acting (in NumPy, ``dqrec.acting``), environment, storing, replay sampling, train step
+  with the refresh of the acting weights), timed with
   ``time.perf_counter`` around each phase over ``--iterations`` iterations after the replay
   holds ``learning_starts`` transitions. The loop is a copy of the phases of
   ``dqrec.train.train`` built from the package's pieces, so the package is not patched.
@@ -153,6 +154,7 @@ def gradient_profile(batch_sizes, seconds):
 
 def loop_profile(iterations):
     """The phases of ``dqrec.train.train`` for ``TrainConfig()``, each timed on its own."""
+    from dqrec.acting import NumpyQ
     from dqrec.config import TrainConfig
     from dqrec.exploration import LinearSchedule, epsilon_greedy
     from dqrec.nstep import NStepWindow
@@ -163,6 +165,7 @@ def loop_profile(iterations):
     env = _make_env(config)
     obs_dim = int(np.prod(env.single_observation_space.shape))
     agent = make_agent(config, obs_dim, int(env.single_action_space.n))
+    actor = NumpyQ.mirror(agent.online)  # the loop acts in NumPy (dqrec.acting)
     replay = ReplayBuffer(config.replay_capacity, obs_dim)
     window = NStepWindow(config.agent.n_steps, config.agent.gamma, config.num_envs, obs_dim)
     rng = np.random.default_rng(config.seed)
@@ -175,7 +178,7 @@ def loop_profile(iterations):
     for iteration in range(warmup + iterations):
         timing = iteration >= warmup
         t0 = time.perf_counter()
-        actions = epsilon_greedy(agent.q_values(obs), schedule(env_steps), rng)  # (num_envs,)
+        actions = epsilon_greedy(actor(obs), schedule(env_steps), rng)  # (num_envs,)
         t1 = time.perf_counter()
         next_obs, rewards, terminated, truncated, info = env.step(actions)
         t2 = time.perf_counter()
@@ -192,6 +195,7 @@ def loop_profile(iterations):
                 batch = replay.sample_many(config.gradient_steps, config.agent.batch_size, rng)
                 s1 = time.perf_counter()
                 agent.train_steps(batch)
+                actor.set_weights(agent.latest_weights)
                 s2 = time.perf_counter()
                 sampling, training = sampling + s1 - s0, training + s2 - s1
         if timing:

@@ -62,8 +62,14 @@ class DQNAgent:
         # The online weights after the last train_steps call, as NumPy arrays in
         # online.get_weights() order (None before the first): the training loop acts with
         # them in NumPy (dqrec.acting). They come back from the compiled update itself, since
-        # reading the Keras variables one by one costs about 0.1 ms each.
+        # reading the Keras variables one by one costs about 0.1 ms each. They come as one flat
+        # tensor (one output handle instead of one per weight), cut here into views.
         self.latest_weights = None
+        ends = np.cumsum([int(np.prod(w.shape)) for w in self.online.weights])
+        self._weight_pieces = [
+            (end - int(np.prod(w.shape)), end, tuple(w.shape))
+            for end, w in zip(ends, self.online.weights, strict=True)
+        ]
 
     @property
     def gradient_steps(self) -> int:
@@ -115,7 +121,8 @@ class DQNAgent:
         return tf.transpose(stats.stack())  # (2, K) losses and mean Qs: one tensor to fetch
 
     def _train_and_read(self, *batch):
-        return self._train_steps(*batch), [tf.identity(v) for v in self.online.weights]
+        stats = self._train_steps(*batch)  # the reads below come after the update's writes
+        return stats, tf.concat([tf.reshape(v, [-1]) for v in self.online.weights], axis=0)
 
     def train_steps(self, batch) -> StepStats:
         """Gradient steps on a stacked batch: every field of ``batch`` has leading dims
@@ -145,7 +152,8 @@ class DQNAgent:
             tf.constant(batch.terminated),
             tf.constant(discounts),
         )
-        self.latest_weights = [w.numpy() for w in weights]
+        flat = weights.numpy()
+        self.latest_weights = [flat[a:b].reshape(shape) for a, b, shape in self._weight_pieces]
         stats = stats.numpy()  # (2, K) losses and mean Qs; averaged here, not by eager TF ops
         return {"loss": float(stats[0].mean()), "mean_q": float(stats[1].mean())}
 

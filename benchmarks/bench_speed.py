@@ -18,7 +18,9 @@ Prints JSON lines (the first one is ``machine_info``):
   steps, DQN only, with its evaluations) end to end *excluding compilation*: the difference
   of two runs in one child, ``TrainConfig(total_steps=100_000)`` and a short run of
   ``total_steps=4_096`` that compiles the same functions, is ``(100_000 - 4_096)`` steps in
-  ``T_long - T_short`` seconds (``T_short`` is reported as ``short_run_seconds``);
+  ``T_long - T_short`` seconds (``T_short`` is reported as ``short_run_seconds``); the
+  cache of compiled updates shared between agents (``dqrec.shared_update``) is emptied before
+  each run, so that both runs compile;
 - ``seeds_per_minute``: default runs of ``--seed-steps`` environment steps for 1, 4 and 8 seeds,
   one after another ("sequential", before and after) and with ``dqrec.many_seeds.train_seeds``
   (after only; its ``processes`` is in the line).
@@ -82,6 +84,11 @@ from dqrec.config import TrainConfig
 from dqrec.train import train
 seconds = {{}}
 for steps in (4_096, 100_000):
+    try:  # both runs compile: the package now shares compiled updates between agents
+        from dqrec.shared_update import _SHARED
+        _SHARED.clear()
+    except ImportError:
+        pass
     start = time.perf_counter()
     history = train(TrainConfig(total_steps=steps))
     seconds[steps] = time.perf_counter() - start

@@ -120,7 +120,8 @@ SECTIONS = {
         "`SyncVectorEnv` of the scalar `ShopEnv`; gradient steps per second of the default "
         "agent against the batch size (with the first call's compile time); and where one "
         "iteration of the default training loop spends its time, each phase timed with "
-        "`time.perf_counter` on a copy of the loop built from the package's pieces.",
+        "`time.perf_counter` on a copy of the loop built from the package's pieces (acting in "
+        "NumPy, as the loop does: `dqrec.acting`).",
         _cmd("bench_profile.py", "profile"),
         ("env_steps_per_second", "gradient_steps_per_second", "loop_phases")
         + ("loop_phases_total",),
@@ -265,6 +266,9 @@ SECTIONS = {
                 "--steps-per-call 4 >> benchmarks/results/speed.jsonl",
                 ".venv/bin/python benchmarks/bench_speed.py --parts seeds --seed-steps 6000 "
                 "--sequential-versions after >> benchmarks/results/speed.jsonl",
+                ".venv/bin/python benchmarks/bench_speed.py --before 58c43b2 --parts gradient "
+                "train seeds --steps-per-call 4 --seed-steps 6000 --rounds 3 "
+                ">> benchmarks/results/speed.jsonl",
             )
         ),
         ("machine", "gradient_steps_per_second", "train_env_steps_per_second", "seeds_per_minute"),

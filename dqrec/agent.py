@@ -21,6 +21,7 @@ import tensorflow as tf
 from dqrec.losses import huber, per_example_td_loss, update_target
 from dqrec.networks import build_q_network
 from dqrec.policy import StepStats
+from dqrec.shared_update import compiled_update
 
 __all__ = ["DQNAgent", "huber"]  # huber is re-exported: the book imports it from here
 
@@ -40,6 +41,8 @@ class DQNAgent:
     ):
         self.config = agent_config
         self.num_actions = num_actions
+        # what the compiled update's trace depends on, besides the batch shape (dqrec.shared_update)
+        self._shape_key = (type(self), obs_dim, num_actions, network_config, history_len, num_items)
         args = (obs_dim, num_actions, network_config, history_len, num_items, metadata)
         self.online = build_q_network(*args)
         self.target = build_q_network(*args)
@@ -56,7 +59,8 @@ class DQNAgent:
         # cache lookup) costs as much as the small forward pass itself (benchmarks/bench_speed.py).
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
         self._q_concrete = self._q_fn.get_concrete_function()
-        # Traced once per number of steps K (a fixed config value) and batch size.
+        # Traced once per number of steps K (a fixed config value) and batch size, and shared
+        # by every agent of the same configs in this process (dqrec.shared_update).
         self._train_fn = tf.function(self._train_and_read, jit_compile=agent_config.jit_compile)
         self._train_fns = {}
         # The online weights after the last train_steps call, as NumPy arrays in
@@ -136,13 +140,17 @@ class DQNAgent:
         obs_dim = batch.obs.shape[-1]
         signature = (num_steps, batch_size, obs_dim)
         if signature not in self._train_fns:  # one compiled graph per (K, batch) shape
-            self._train_fns[signature] = self._train_fn.get_concrete_function(
-                tf.TensorSpec(signature, tf.float32),
-                tf.TensorSpec(signature[:2], tf.int32),
-                tf.TensorSpec(signature[:2], tf.float32),
-                tf.TensorSpec(signature, tf.float32),
-                tf.TensorSpec(signature[:2], tf.float32),
-                tf.TensorSpec(signature[:2], tf.float32),
+            self._train_fns[signature] = compiled_update(
+                self,
+                (*self._shape_key, self.config, signature),
+                lambda: self._train_fn.get_concrete_function(
+                    tf.TensorSpec(signature, tf.float32),
+                    tf.TensorSpec(signature[:2], tf.int32),
+                    tf.TensorSpec(signature[:2], tf.float32),
+                    tf.TensorSpec(signature, tf.float32),
+                    tf.TensorSpec(signature[:2], tf.float32),
+                    tf.TensorSpec(signature[:2], tf.float32),
+                ),
             )
         stats, weights = self._train_fns[signature](
             tf.constant(batch.obs),

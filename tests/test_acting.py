@@ -102,3 +102,26 @@ def test_train_steps_returns_the_updated_weights():
     np.testing.assert_allclose(after, agent.q_values(obs), rtol=1e-5, atol=1e-5)  # ... and the twin
     agent.set_state(agent.get_state())
     assert agent.latest_weights is None  # restored weights are not the last update's
+
+
+def test_training_loop_acts_with_a_gru_network_too():
+    """A GRU encoder has no NumPy twin: the loop falls back to the network itself."""
+    from dqrec.config import TrainConfig
+    from dqrec.train import train
+
+    config = TrainConfig(
+        network=NetworkConfig(encoder="gru", head="dense", embedding_dim=8, hidden_units=(16,)),
+        agent=AgentConfig(batch_size=32),
+        num_envs=8,
+        total_steps=800,
+        learning_starts=400,
+        train_every=16,
+        gradient_steps=2,
+        eval_every=0,
+        num_eval_shoppers=20,
+    )
+    history = train(config)
+    # an update of 2 steps whenever the step count crosses a multiple of 16, from the
+    # iteration that reaches learning_starts (392 -> 400) on: 800 // 16 - 392 // 16 = 26
+    assert history.agent.gradient_steps == 2 * 26
+    assert np.isfinite(history.losses).all() and len(history.eval_returns) == 1

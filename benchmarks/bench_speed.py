@@ -117,7 +117,7 @@ from dqrec.many_seeds import default_processes, train_seeds
 start = time.perf_counter()
 train_seeds(TrainConfig(total_steps={steps}), range({n}))
 print(json.dumps({{"rate": {n} * 60 / (time.perf_counter() - start),
-                  "processes": default_processes({n})}}))
+                  "processes": default_processes({n}, {steps})}}))
 """
 
 

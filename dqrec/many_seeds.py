@@ -1,22 +1,33 @@
-"""Train several seeds (or configurations) at once: one worker process per CPU core.
+"""Train several seeds (or configurations) at once: in this process, or one worker per core.
 
     from dqrec.many_seeds import train_seeds
     histories = train_seeds(TrainConfig(), seeds=range(8))   # histories[i]: seed i
 
-A run of the default agent keeps about one core busy (small matrix products, NumPy simulator,
-Python loop), so N independent runs finish sooner side by side than one after another.
-``train_many`` hands the runs to a pool of fresh (spawned) Python processes, each with
-TensorFlow's thread pools sized to its share of the cores, and returns their ``History``
-objects in the order of the configs, each with its trained ``DQNAgent`` rebuilt in the
-calling process from the worker's weights and optimizer state.
+Two ways make N runs cheaper than N separate ones:
 
-Run ``i`` gives the same numbers as ``dqrec.train.train(configs[i])`` in this process: every
-random number of a run comes from its own config's seed, nothing is shared between the
-workers, and the small matrix products of these networks do not split their sums across
-threads, so the smaller thread pools change no rounding. ``tests/test_many_seeds.py`` checks
-exact equality of losses, evaluations, episode returns and weights on a small config (without
-XLA, to keep the test short). With one process (or one config) the runs go one after another
-here, without a pool.
+* **In one process**, every agent of the same configs runs one compiled update
+  (``dqrec.shared_update``): only the first run traces and compiles it (about 4 s), so the
+  later ones cost only their training. For short runs this is the fast way.
+* **One worker process per core**: a run of the default agent leaves the second core idle for
+  much of its time (its simulator and Python loop run on one), so long runs finish sooner side
+  by side. ``train_many`` then hands the runs to a pool
+  of fresh (spawned) Python processes, each with TensorFlow's thread pools sized to its share
+  of the cores; each worker starts TensorFlow and compiles once, which only pays off for long
+  runs.
+
+``default_processes`` chooses: measured on two cores (``benchmarks/bench_speed.py``, seeds per
+minute, and the note of issue 11), four runs of 6,000 steps went 2.3 times faster in one process
+than in two workers, and four runs of 50,000 steps took the same time either way, so runs of
+fewer than ``PROCESS_MIN_STEPS`` steps stay in this process. Either way the histories come back
+in the order of the configs, each with its trained ``DQNAgent`` (rebuilt in this process from a
+worker's weights and optimizer state).
+
+Run ``i`` gives the same numbers as ``dqrec.train.train(configs[i])`` alone: every random number
+of a run comes from its own config's seed, nothing is shared between the workers, a shared
+compiled update is the same program as a fresh one, and the small matrix products of these
+networks do not split their sums across threads, so the smaller thread pools change no
+rounding. ``tests/test_many_seeds.py`` checks exact equality of losses, evaluations, episode
+returns and weights on a small config (without XLA, to keep the test short).
 """
 
 import multiprocessing
@@ -27,8 +38,15 @@ from dqrec.config import ConfigError, TrainConfig
 __all__ = ["default_processes", "train_many", "train_seeds"]
 
 
-def default_processes(num_runs: int) -> int:
-    """Worker processes for ``num_runs`` runs: one per core, never more than the runs."""
+PROCESS_MIN_STEPS = 50_000  # shorter runs go faster one after another in one process
+
+
+def default_processes(num_runs: int, steps_per_run=None) -> int:
+    """Worker processes for ``num_runs`` runs of ``steps_per_run`` environment steps (on
+    average): one per core, never more than the runs, and none (1: this process) for runs
+    shorter than ``PROCESS_MIN_STEPS``."""
+    if steps_per_run is not None and steps_per_run < PROCESS_MIN_STEPS:
+        return 1
     return max(1, min(int(num_runs), os.cpu_count() or 1))
 
 
@@ -42,7 +60,7 @@ def train_seeds(config: TrainConfig, seeds, processes=None, catalogue=None) -> l
 def train_many(configs, processes=None, catalogue=None) -> list:
     """Train every ``TrainConfig`` of ``configs``; their ``History`` objects, in order.
 
-    ``processes`` (default ``default_processes(len(configs))``) worker processes run the
+    ``processes`` (default ``default_processes(len(configs), mean total_steps)``) run the
     configs, each worker one run at a time; ``catalogue`` is passed to every run (see
     ``dqrec.train.train``). Runs that checkpoint need distinct ``checkpoint_dir`` folders.
     """
@@ -56,7 +74,8 @@ def train_many(configs, processes=None, catalogue=None) -> list:
     if len(set(folders)) != len(folders):
         raise ConfigError(f"train_many(): runs share a checkpoint_dir, got {sorted(folders)}")
     if processes is None:
-        processes = default_processes(len(configs))
+        steps = sum(c.total_steps for c in configs) / max(1, len(configs))
+        processes = default_processes(len(configs), steps)
     if not (isinstance(processes, int) and not isinstance(processes, bool) and processes >= 1):
         raise ConfigError(f"train_many() processes must be an int >= 1, got {processes!r}")
     if not configs:

@@ -5,7 +5,7 @@ import pytest
 from test_train import small_config as train_small_config
 
 from dqrec.config import ConfigError
-from dqrec.many_seeds import default_processes, train_many, train_seeds
+from dqrec.many_seeds import PROCESS_MIN_STEPS, default_processes, train_many, train_seeds
 
 
 def small_config(**changes):
@@ -44,6 +44,12 @@ def test_one_process_runs_here_in_order():
 def test_default_processes_is_one_per_core_at_most_the_runs():
     assert default_processes(1) == 1
     assert 1 <= default_processes(64) <= 64
+    assert default_processes(64, PROCESS_MIN_STEPS) == default_processes(64)
+
+
+def test_short_runs_stay_in_this_process():
+    # they share one compiled update here (dqrec.shared_update), cheaper than starting workers
+    assert default_processes(64, PROCESS_MIN_STEPS - 1) == 1
 
 
 @pytest.mark.parametrize(

@@ -57,8 +57,11 @@ class DQNAgent:
         # Fixed signatures: calls with new batch sizes or step counts never retrace. The
         # concrete function is called directly: a tf.function's dispatch (signature checks,
         # cache lookup) costs as much as the small forward pass itself (benchmarks/bench_speed.py).
+        # It is traced once per shape of agent, like the update (dqrec.shared_update).
         self._q_fn = tf.function(self._q_values, input_signature=[obs_spec])
-        self._q_concrete = self._q_fn.get_concrete_function()
+        self._q_concrete = compiled_update(
+            self, (*self._shape_key, "q_values"), self._q_fn.get_concrete_function
+        )
         # Traced once per number of steps K (a fixed config value) and batch size, and shared
         # by every agent of the same configs in this process (dqrec.shared_update).
         self._train_fn = tf.function(self._train_and_read, jit_compile=agent_config.jit_compile)

@@ -40,7 +40,8 @@ def _capture_order(concrete, agent):
 
 
 def compiled_update(agent, key, trace):
-    """A function of the batch tensors that runs ``agent``'s compiled update.
+    """A function of the batch tensors that runs ``agent``'s compiled update (or any concrete
+    function of the agent whose captured inputs are its variables, such as its Q-values).
 
     ``trace()`` returns the agent's own concrete function; it is called only for the first
     agent of ``key`` (or for an agent whose function cannot be shared).

@@ -75,3 +75,12 @@ def test_other_configs_compile_their_own_update():
         data[0]
     )
     assert len(_SHARED) == before + 1
+
+
+def test_q_values_of_a_later_agent_are_its_own():
+    first, second = make_agent(0), make_agent(1)
+    assert second._q_concrete is not first._q_concrete  # bound to other variables ...
+    obs = batches(count=1)[0].obs[0]
+    np.testing.assert_allclose(second.q_values(obs), second.online(obs).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(first.q_values(obs), first.online(obs).numpy(), rtol=1e-6)
+    assert not np.allclose(first.q_values(obs), second.q_values(obs))  # ... of its own weights

@@ -269,6 +269,10 @@ SECTIONS = {
                 ".venv/bin/python benchmarks/bench_speed.py --before 58c43b2 --parts gradient "
                 "train seeds --steps-per-call 4 --seed-steps 6000 --rounds 3 "
                 ">> benchmarks/results/speed.jsonl",
+                ".venv/bin/python benchmarks/bench_speed.py --before 58c43b2 --parts seeds "
+                "--seed-steps 6000 >> benchmarks/results/speed.jsonl",
+                ".venv/bin/python benchmarks/bench_speed.py --before 58c43b2 --parts gradient "
+                "train --steps-per-call 4 --rounds 5 >> benchmarks/results/speed.jsonl",
             )
         ),
         ("machine", "gradient_steps_per_second", "train_env_steps_per_second", "seeds_per_minute"),

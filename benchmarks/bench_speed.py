@@ -86,8 +86,8 @@ from dqrec.train import train
 seconds = {{}}
 for steps in (4_096, 100_000):
     try:  # both runs compile: the package now shares compiled updates between agents
-        from dqrec.shared_update import _SHARED
-        _SHARED.clear()
+        from dqrec.shared_update import clear
+        clear()
     except ImportError:
         pass
     start = time.perf_counter()

@@ -17,6 +17,12 @@ variables of the agent is not shared: that agent keeps its own compiled function
 _SHARED = {}  # key -> (concrete function, for each captured input its index in state_variables)
 
 
+def clear() -> None:
+    """Forget every shared compiled function: the next agent of each shape compiles again (a
+    benchmark that times compilation calls this)."""
+    _SHARED.clear()
+
+
 def state_variables(agent) -> list:
     """Every variable a DQN update reads or writes, in a fixed order: the online and target
     weights, the optimizer's variables and the gradient-step counter."""

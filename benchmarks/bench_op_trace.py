@@ -41,21 +41,15 @@ def emit(record):
 
 
 def default_agent_and_batches(count, seed=0):
+    from bench_step_profile import filled_replay  # the same replay as the prefix profile
+
     from dqrec.agent import DQNAgent
     from dqrec.config import AgentConfig, NetworkConfig
-    from dqrec.envs import ShopConfig, VecShopEnv
-    from dqrec.replay import ReplayBuffer
+    from dqrec.envs import ShopConfig
 
     shop = ShopConfig()
-    env = VecShopEnv(shop, num_envs=256, seed=seed)
-    obs, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
-    replay = ReplayBuffer(20_480, shop.obs_dim)
-    for _ in range(40):
-        actions = rng.integers(0, shop.num_items, 256)
-        next_obs, rewards, term, trunc, info = env.step(actions)
-        replay.add(obs, actions, rewards, info["final_obs"], term, trunc, np.full(256, 0.9))
-        obs = next_obs
+    replay = filled_replay(shop, rng)
     agent = DQNAgent(
         shop.obs_dim,
         shop.num_items,

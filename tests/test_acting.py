@@ -67,6 +67,7 @@ def test_gru_has_no_twin():
         NumpyQ(network)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: kept out of the fast subset
 def test_train_steps_returns_the_updated_weights():
     """The weights the loop acts with after an update are the online network's weights."""
     agent = DQNAgent(
@@ -104,6 +105,7 @@ def test_train_steps_returns_the_updated_weights():
     assert agent.latest_weights is None  # restored weights are not the last update's
 
 
+@pytest.mark.slow  # over 8 s on 2 cores: kept out of the fast subset
 def test_training_loop_acts_with_a_gru_network_too():
     """A GRU encoder has no NumPy twin: the loop falls back to the network itself."""
     from dqrec.config import TrainConfig

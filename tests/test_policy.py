@@ -99,6 +99,7 @@ def test_every_learner_step_returns_the_same_stats(make):
     assert stats["loss"] > 0  # random rewards: the untrained network cannot fit them exactly
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: kept out of the fast subset
 def test_the_two_tower_sampled_step_returns_the_same_stats():
     import keras
     import tensorflow as tf

@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 from dqrec.agent import DQNAgent
 from dqrec.config import AgentConfig, NetworkConfig
@@ -67,6 +68,7 @@ def test_an_agent_of_the_same_shape_reuses_the_compiled_update_and_gets_the_same
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: kept out of the fast subset
 def test_other_configs_compile_their_own_update():
     data = batches(count=1)
     make_agent(0).train_steps(data[0])

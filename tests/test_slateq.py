@@ -82,6 +82,7 @@ def test_the_choice_network_fits_the_conditional_logit():
     assert agent.gradient_steps == 151
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: kept out of the fast subset
 def test_training_runs_end_to_end_and_beats_random():
     from dqrec.slates.baselines import RandomSlatePolicy
     from dqrec.slates.rollout import slate_rollout

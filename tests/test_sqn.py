@@ -51,6 +51,7 @@ SMALL = SequentialConfig(
 )
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: kept out of the fast subset
 def test_backbone_learns_the_next_item(logged):
     transitions, catalogue = logged
     model, losses = fit_sequential(transitions, catalogue.num_items, H, SMALL, seed=0)
@@ -126,6 +127,7 @@ def test_q_bound_and_value_range():
     assert value_range(np.array([0.5, 1.0]), 0.5) == pytest.approx((0.0, 2.0))  # 0: no reward
 
 
+@pytest.mark.slow  # over 8 s on 2 cores: kept out of the fast subset
 def test_q_values_stay_in_range_on_a_normal_run(logged):
     transitions, catalogue = logged
     config = SQNConfig(network=SequentialConfig(**{**SMALL.__dict__, "num_steps": 400}))
@@ -169,6 +171,7 @@ UNSTABLE = SQNConfig(
 )
 
 
+@pytest.mark.slow  # over 8 s on 2 cores: kept out of the fast subset
 def test_a_diverging_run_raises(logged):
     transitions, catalogue = logged
     with pytest.raises(QDivergenceError, match=r"Q-values diverged: Q in .* outside the range"):
